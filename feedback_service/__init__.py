@@ -1,0 +1,69 @@
+"""SIPAS QR feedback service: the Flask application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding any setting.
+
+    Nothing connects at import or here: the database and Redis are reached on
+    first use, so the factory is cheap and safe to call from any process.
+    """
+    from . import config as settings
+    from .extensions import babel, db, init_redis, limiter, migrate
+    from .i18n import pick, select_locale
+
+    app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: set it in the environment or write instance/secret_key "
+            "(make run does this for you)"
+        )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    # A Redis outage must not turn away citizens: limits fail open, in memory.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from .logs import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_redis(app)
+    app.jinja_env.globals["pick"] = pick
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    _register_blueprints(app)
+
+    from . import cli, errors
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per audience. Issue 2 has no authenticated audience yet:
+    every route here is public by design (citizen pages, aggregated summaries,
+    probes); officer-level data and writes arrive with API keys."""
+    from .api import api
+    from .citizen import citizen
+    from .health import health
+
+    app.register_blueprint(citizen)
+    app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(health)

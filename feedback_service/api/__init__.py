@@ -1,0 +1,9 @@
+"""The JSON API (`/api/v1`): ratings from kiosks and apps, public summaries, counters and QR codes.
+
+Every error leaves as the one envelope of `errors.api_error_response`.
+"""
+from flask import Blueprint
+
+api = Blueprint("api", __name__)
+
+from . import counters, ratings, summaries  # noqa: E402,F401  (routes register on import)

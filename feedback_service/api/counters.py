@@ -1,0 +1,1 @@
+"""Counters and their QR codes (filled in by the QR work)."""

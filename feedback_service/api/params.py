@@ -1,0 +1,29 @@
+"""Query-parameter parsing shared by the API's read routes."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+
+from ..errors import ApiError
+
+
+def period() -> tuple[date | None, date | None]:
+    """`from` / `to` as local dates (YYYY-MM-DD, inclusive); both optional."""
+    errors, parsed = [], {}
+    for name in ("from", "to"):
+        raw = request.args.get(name)
+        if raw in (None, ""):
+            parsed[name] = None
+            continue
+        try:
+            parsed[name] = date.fromisoformat(raw)
+            if len(raw) != 10:
+                raise ValueError(raw)
+        except ValueError:
+            errors.append({"field": name, "code": "invalid_date", "message": "expected YYYY-MM-DD"})
+    if not errors and parsed["from"] and parsed["to"] and parsed["from"] > parsed["to"]:
+        errors.append({"field": "from", "code": "invalid_period", "message": "'from' is after 'to'"})
+    if errors:
+        raise ApiError(422, "invalid query parameters", details=errors)
+    return parsed["from"], parsed["to"]

@@ -1,0 +1,11 @@
+"""Operators' commands: `.venv/bin/flask --app feedback_service <command>`."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import aggregation, workers
+
+    for module in (aggregation, workers):
+        module.register(app)

@@ -1,0 +1,75 @@
+"""Configuration, read from the environment once, when the app is created.
+
+Every setting has a documented default in `.env.example`. Nothing here connects
+to anything: values only.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _secret_key() -> str | None:
+    """SECRET_KEY from the environment, else from the instance file `make run` writes.
+
+    There is deliberately no built-in fallback: a guessable key would let anyone
+    forge counter QR tokens.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(os.environ.get("SECRET_KEY_FILE", INSTANCE_DIR / "secret_key"))
+    if path.is_file():
+        return path.read_text().strip() or None
+    return None
+
+
+def from_environment() -> dict:
+    """All settings as a plain dict, so tests can override any of them."""
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'feedback.db'}"
+        ),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # The questionnaire new ratings answer; older versions stay readable.
+        "INSTRUMENT_VERSION": os.environ.get("INSTRUMENT_VERSION", "sipas-6biet-v1"),
+        "INSTRUMENT_DIR": os.environ.get("INSTRUMENT_DIR", str(PROJECT_ROOT / "config" / "instruments")),
+        # Days are counted in this zone: a rating at 23:30 in Hà Nội belongs to that day.
+        "LOCAL_TIMEZONE": os.environ.get("LOCAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # Index method: answers at or above this level count as "satisfied".
+        "SATISFIED_MIN_LEVEL": _int("SATISFIED_MIN_LEVEL", 4),
+        # Abuse controls. Both can be switched off for load tests.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_PER_IP": os.environ.get("RATELIMIT_PER_IP", "60 per minute;600 per hour"),
+        "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "20 per minute;300 per hour"),
+        "ABUSE_COOLDOWN_SECONDS": _int("ABUSE_COOLDOWN_SECONDS", 600),
+        # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "QR_CACHE_SECONDS": _int("QR_CACHE_SECONDS", 86400),
+        "AGGREGATION_BATCH_SIZE": _int("AGGREGATION_BATCH_SIZE", 1000),
+        "SWEEP_INTERVAL_SECONDS": _int("SWEEP_INTERVAL_SECONDS", 30),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "LANGUAGES": ["vi", "en"],
+        "MAX_CONTENT_LENGTH": 16 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

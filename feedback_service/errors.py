@@ -1,0 +1,76 @@
+"""One JSON error envelope for the API, one friendly Vietnamese page for people.
+
+No traceback ever reaches a user: unexpected errors are logged with their
+traceback and answered with a plain 500 in the caller's format.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Machine-readable codes for the HTTP errors the API can answer with.
+_HTTP_CODES = {
+    400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None, details: list | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code or _HTTP_CODES.get(status, "error")
+        self.message = message
+        self.details = details or []
+
+
+def api_error_response(status: int, message: str, code: str | None = None, details: list | None = None):
+    body = {"error": {"status": status, "code": code or _HTTP_CODES.get(status, "error"),
+                      "message": message, "details": details or []}}
+    return jsonify(body), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/readyz"
+
+
+_PAGE_TEXT = {
+    404: ("Không tìm thấy trang", "Mã QR này không còn hiệu lực hoặc không đúng. Vui lòng quét lại mã QR "
+          "tại quầy hoặc hỏi cán bộ tiếp nhận."),
+    413: ("Nội dung quá dài", "Góp ý của Ông/Bà quá dài. Vui lòng rút gọn và gửi lại."),
+    429: ("Gửi quá nhiều lần", "Hệ thống nhận được quá nhiều đánh giá trong thời gian ngắn. "
+          "Vui lòng thử lại sau ít phút."),
+}
+_DEFAULT_PAGE = ("Đã có lỗi xảy ra", "Hệ thống tạm thời gặp sự cố. Vui lòng thử lại sau ít phút.")
+
+
+def error_page(status: int):
+    title, message = _PAGE_TEXT.get(status, _DEFAULT_PAGE)
+    return render_template("error.html", title=title, message=message, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        return api_error_response(err.status, err.message, err.code, err.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        status = err.code or 500
+        if _wants_json():
+            message = err.description if status != 429 else f"rate limit exceeded: {err.description}"
+            return api_error_response(status, message)
+        # Flask-Limiter adds Retry-After to a 429 in its after_request hook.
+        return error_page(status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return api_error_response(500, "internal error; it has been logged")
+        return error_page(500)

@@ -1,0 +1,75 @@
+"""Liveness, readiness and Prometheus metrics.
+
+Metrics are read from the database and Redis at scrape time rather than
+counted in process memory: they stay right with any number of gunicorn workers.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Response, jsonify
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..aggregation import as_utc
+from ..extensions import db, redis_client, rq_redis
+from ..models import PendingFold, Rating
+from ..queues import ALL_QUEUES
+from . import health
+
+
+@health.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@health.get("/readyz")
+def readyz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        redis_client().ping()
+        checks["redis"] = "ok"
+    except RedisError as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if ready else "unavailable", "checks": checks}), 200 if ready else 503
+
+
+@health.get("/metrics")
+def metrics():
+    registry = CollectorRegistry()
+    received = Gauge("sipas_ratings_received", "Ratings stored, by channel and whether flagged",
+                     ["channel", "flagged"], registry=registry)
+    for channel, flagged, count in db.session.execute(
+        select(Rating.channel, Rating.flag_reason.is_not(None), func.count()).group_by(
+            Rating.channel, Rating.flag_reason.is_not(None))
+    ):
+        received.labels(channel, str(bool(flagged)).lower()).set(count)
+
+    pending, oldest = db.session.execute(
+        select(func.count(PendingFold.id), func.min(PendingFold.created_at))).one()
+    Gauge("sipas_aggregation_pending", "Ratings stored but not yet folded into summaries",
+          registry=registry).set(pending)
+    lag = (datetime.now(timezone.utc) - as_utc(oldest)).total_seconds() if oldest else 0.0
+    Gauge("sipas_aggregation_lag_seconds", "Age of the oldest rating not yet folded",
+          registry=registry).set(lag)
+
+    depth = Gauge("sipas_queue_depth", "Jobs waiting per RQ queue", ["queue"], registry=registry)
+    up = Gauge("sipas_redis_up", "Whether Redis answered this scrape", registry=registry)
+    try:
+        for name in ALL_QUEUES:
+            depth.labels(name).set(Queue(name, connection=rq_redis()).count)
+        up.set(1)
+    except RedisError:
+        up.set(0)
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

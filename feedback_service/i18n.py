@@ -1,0 +1,31 @@
+"""Language choice: Vietnamese unless the citizen picked English.
+
+The choice is a `?lang=` link that sets a cookie, so it works without JavaScript.
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_locale(response):
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def pick(labels: dict | str) -> str:
+    """The label in the current language, falling back to Vietnamese."""
+    if isinstance(labels, str):
+        return labels
+    from flask_babel import get_locale
+
+    return labels.get(str(get_locale())) or labels.get("vi") or next(iter(labels.values()), "")

@@ -1,0 +1,66 @@
+"""Ratings: the durable record of what a citizen said, and the fold outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .units import utcnow
+
+CHANNELS = ("counter_qr", "dossier_qr", "kiosk", "api")
+
+
+class Rating(db.Model):
+    """One submitted rating. Append-only: corrections are new facts, not edits.
+
+    Unit, counter and officer are copied at submission so the rating stays
+    attributed to where it was given even if an officer later moves counter.
+    `flag_reason` marks ratings kept for the record but left out of every index
+    (a repeat inside the cool-down, a filled honeypot).
+    """
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The local (Asia/Ho_Chi_Minh) day, fixed at submission: summaries are per local day.
+    local_day: Mapped[date] = mapped_column(Date, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    instrument_version: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    overall: Mapped[int] = mapped_column(SmallInteger)
+    # {key: true | false | null} for every conduct item of the instrument.
+    conduct: Mapped[dict] = mapped_column(JSON, default=dict)
+    # {key: 1..5} for the elements answered.
+    elements: Mapped[dict] = mapped_column(JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    flag_reason: Mapped[str | None] = mapped_column(String(20))
+    # A keyed, daily-rotating hash of the client address: enough to spot a
+    # ballot-stuffing burst, useless to identify a person. Never the raw IP.
+    client_hash: Mapped[str | None] = mapped_column(String(16))
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag_reason is not None
+
+
+class PendingFold(db.Model):
+    """Outbox: one row per rating not yet folded into the summaries.
+
+    Written in the same transaction as the rating and deleted in the same
+    transaction as the summary update, so a fold job that runs twice or dies
+    halfway neither double-counts nor drops a rating.
+    """
+
+    __tablename__ = "pending_folds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

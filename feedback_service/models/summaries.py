@@ -1,0 +1,41 @@
+"""Summary tables the workers fold ratings into: counts per scope and local day.
+
+A scope is a unit (its whole subtree: the fold adds a rating to the unit and
+every unit above it), a counter or an officer. Answers are stored long-form
+(question, answer) → count, so a new questionnaire version needs no migration.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+SCOPES = ("unit", "counter", "officer")
+
+
+class SummaryDay(db.Model):
+    __tablename__ = "summary_days"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    # Flagged ratings are counted here for trust reporting, never in an index.
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+    last_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SummaryAnswer(db.Model):
+    __tablename__ = "summary_answers"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # "overall", "element.access", "conduct.greet" …
+    question: Mapped[str] = mapped_column(String(60), primary_key=True)
+    # "1".."5", or "yes" / "no" / "unknown"
+    answer: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,187 @@
+"""Checking and storing a rating: the one path every channel goes through.
+
+The JSON API validates its body against `submission_schema`; the citizen form
+maps its fields into the same shape first, so both refuse exactly the same
+things. A rating is committed with its outbox row before anyone is told
+"thank you"; only then is aggregation nudged.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from jsonschema import Draft202012Validator
+
+from .extensions import db
+from .instrument import Instrument
+from .models import Counter, Officer, PendingFold, Rating
+from .queues import nudge_aggregation
+
+PHONE_PATTERN = re.compile(r"^(?:\+84|0)\d{9,10}$")
+_PHONE_NOISE = re.compile(r"[\s.\-()]")
+# Control characters other than newline and tab have no place in a comment.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Answers:
+    """A validated, normalised rating, ready to store."""
+
+    overall: int
+    conduct: dict[str, bool | None]
+    elements: dict[str, int]
+    comment: str | None = None
+    contact_phone: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def submission_schema(instrument: Instrument) -> dict:
+    level = {"type": "integer", "minimum": 1, "maximum": 5}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["token", "overall"],
+        "properties": {
+            "token": {"type": "string", "minLength": 1, "maxLength": 200},
+            "overall": level,
+            "conduct": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {k: {"type": ["boolean", "null"]} for k in instrument.conduct_keys},
+            },
+            "elements": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {k: level for k in instrument.element_keys},
+            },
+            "comment": {"type": ["string", "null"]},
+            "contact": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "required": ["phone", "consent"],
+                "properties": {"phone": {"type": "string"}, "consent": {"type": "boolean"}},
+            },
+            "officer_code": {"type": ["string", "null"], "maxLength": 60},
+            "language": {"enum": ["vi", "en"]},
+        },
+    }
+
+
+def validate_submission(body: object, instrument: Instrument) -> tuple[Answers | None, list[FieldError]]:
+    """Every error in the body at once, or the normalised answers."""
+    validator = Draft202012Validator(submission_schema(instrument))
+    errors = [_schema_error(err) for err in validator.iter_errors(body)]
+    errors = [e for group in errors for e in group]
+    if errors:
+        return None, sorted(errors, key=lambda e: e.field)
+    return normalise(body, instrument)
+
+
+def normalise(body: dict, instrument: Instrument) -> tuple[Answers | None, list[FieldError]]:
+    """Domain checks past the types: comment length, phone shape, consent."""
+    errors: list[FieldError] = []
+    comment = clean_comment(body.get("comment"))
+    if comment is not None and len(comment) > instrument.comment_max_length:
+        errors.append(FieldError("comment", f"at most {instrument.comment_max_length} characters", "too_long"))
+    phone = None
+    contact = body.get("contact")
+    if contact:
+        phone = _PHONE_NOISE.sub("", contact.get("phone") or "")
+        if not contact.get("consent"):
+            errors.append(FieldError("contact.consent", "a call-back number needs explicit consent", "consent_required"))
+        elif not PHONE_PATTERN.match(phone):
+            errors.append(FieldError("contact.phone", "not a Vietnamese phone number", "invalid_phone"))
+    if errors:
+        return None, errors
+    conduct = {key: (body.get("conduct") or {}).get(key) for key in instrument.conduct_keys}
+    return Answers(
+        overall=body["overall"],
+        conduct=conduct,
+        elements=dict(body.get("elements") or {}),
+        comment=comment,
+        contact_phone=phone or None,
+        extra={"officer_code": body.get("officer_code")},
+    ), []
+
+
+def clean_comment(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    return text or None
+
+
+def _schema_error(err) -> list[FieldError]:
+    path = ".".join(str(p) for p in err.absolute_path)
+    if err.validator == "additionalProperties":
+        allowed = set(err.schema.get("properties", {}))
+        return [
+            FieldError(f"{path}.{name}" if path else name, "unknown field", "unknown_field")
+            for name in sorted(set(err.instance) - allowed)
+        ]
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else ""
+        return [FieldError(f"{path}.{missing}" if path else missing, "required", "required")]
+    code = {"type": "wrong_type", "minimum": "out_of_range", "maximum": "out_of_range"}.get(err.validator, "invalid")
+    return [FieldError(path or "(body)", err.message, code)]
+
+
+def local_day(moment: datetime):
+    return moment.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
+
+
+def client_hash(address: str | None, moment: datetime) -> str | None:
+    """Keyed hash of the client address that changes every local day."""
+    if not address:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{local_day(moment).isoformat()}|{address}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def store_rating(answers: Answers, counter: Counter, officer: Officer | None, *, channel: str,
+                 instrument: Instrument, language: str = "vi", flag_reason: str | None = None,
+                 client_address: str | None = None) -> Rating:
+    """Commit the rating and its outbox row together, then nudge the workers."""
+    now = datetime.now(timezone.utc)
+    rating = Rating(
+        submitted_at=now,
+        local_day=local_day(now),
+        unit_id=counter.unit_id,
+        counter_id=counter.id,
+        officer_id=officer.id if officer else None,
+        channel=channel,
+        verified=False,
+        instrument_version=instrument.version,
+        language=language,
+        overall=answers.overall,
+        conduct=answers.conduct,
+        elements=answers.elements,
+        comment=answers.comment,
+        contact_phone=answers.contact_phone,
+        flag_reason=flag_reason,
+        client_hash=client_hash(client_address, now),
+    )
+    db.session.add(rating)
+    db.session.flush()
+    db.session.add(PendingFold(rating_id=rating.id))
+    db.session.commit()
+    nudge_aggregation()
+    return rating

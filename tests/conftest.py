@@ -1,0 +1,90 @@
+"""Fixtures: a real Redis started for the session, a fresh migrated SQLite per test."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from redis_server import RedisServer  # noqa: E402
+
+from feedback_service import create_app  # noqa: E402
+from feedback_service.extensions import db  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory, redis_server) -> Path:
+    """Run the real migrations once; each test gets a copy of the result."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(_test_config(f"sqlite:///{path}", redis_server.url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+def _test_config(database_url: str, redis_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": "http://sipas.test",
+        "RATELIMIT_ENABLED": False,
+        "ABUSE_COOLDOWN_SECONDS": 0,
+    }
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_db, redis_server):
+    """Build an app on a fresh copy of the migrated database, with overrides."""
+    apps = []
+
+    def factory(**overrides):
+        path = tmp_path / f"test-{len(apps)}.db"
+        shutil.copy(migrated_db, path)
+        config = _test_config(f"sqlite:///{path}", redis_server.url)
+        config.update(overrides)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    # Tests must not see each other's queues, limits or caches.
+    redis_lib.Redis.from_url(redis_server.url).flushdb()
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

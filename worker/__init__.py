@@ -1,0 +1,27 @@
+"""RQ jobs. Each job takes ids (never objects), raises on failure, and is
+idempotent, because RQ may run a job twice after a crash."""
+from __future__ import annotations
+
+from functools import lru_cache, wraps
+
+from flask import Flask, has_app_context
+
+
+@lru_cache(maxsize=1)
+def _app() -> Flask:
+    from feedback_service import create_app
+
+    return create_app()
+
+
+def in_app_context(job):
+    """Run a job inside the app's context: the worker's own, or a fresh one."""
+
+    @wraps(job)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return job(*args, **kwargs)
+        with _app().app_context():
+            return job(*args, **kwargs)
+
+    return wrapper
