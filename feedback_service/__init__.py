@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     """
     from . import config as settings
     from .extensions import babel, db, init_redis, limiter, migrate
-    from .i18n import pick, select_locale
+    from .i18n import pick, remember_locale, select_locale
 
     app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
     app.config.update(settings.from_environment())
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     init_redis(app)
+    app.after_request(remember_locale)
     app.jinja_env.globals["pick"] = pick
     from flask_babel import get_locale
 

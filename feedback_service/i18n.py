@@ -11,8 +11,15 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.form.get("lang") or request.cookies.get(LANG_COOKIE)
+    chosen = request.args.get("lang") or _form_lang() or request.cookies.get(LANG_COOKIE)
     return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _form_lang() -> str | None:
+    # The error page for an oversized body must not read that body again.
+    if request.method != "POST" or (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+        return None
+    return request.form.get("lang")
 
 
 def remember_locale(response):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,6 +51,18 @@ def _test_config(database_url: str, redis_url: str) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    Without this a request would reuse the test's app context, and with it `g`
+    (where Flask-Babel caches the locale) and the SQLAlchemy session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(tmp_path, migrated_db, redis_server):
     """Build an app on a fresh copy of the migrated database, with overrides."""
@@ -61,6 +74,7 @@ def make_app(tmp_path, migrated_db, redis_server):
         config = _test_config(f"sqlite:///{path}", redis_server.url)
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = FreshContextClient
         apps.append(app)
         return app
 

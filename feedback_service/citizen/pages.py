@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from ..abuse import (HONEYPOT_FIELD, client_address, cooldown_flag, counter_key, limit_per_counter,
                      limit_per_ip)
 from ..extensions import limiter
-from ..i18n import remember_locale
 from ..instrument import current_instrument
 from ..models import Counter, Officer
 from ..submission import store_rating, validate_submission
@@ -30,16 +29,15 @@ def _officers(counter: Counter) -> list[Officer]:
 
 @citizen.get("/")
 def home():
-    return remember_locale(render_template("citizen/home.html"))
+    return render_template("citizen/home.html")
 
 
 @citizen.get("/q/<token>")
 def rating_form(token: str):
     counter = _counter_or_404(token)
-    page = render_template("citizen/form.html", counter=counter, officers=_officers(counter),
+    return render_template("citizen/form.html", counter=counter, officers=_officers(counter),
                            instrument=current_instrument(), values={}, errors={},
                            honeypot=HONEYPOT_FIELD)
-    return remember_locale(page)
 
 
 @citizen.post("/q/<token>")
@@ -78,4 +76,4 @@ def _chosen_officer(officers: list[Officer]) -> tuple[Officer | None, str | None
 
 @citizen.get("/thanks")
 def thanks():
-    return remember_locale(render_template("citizen/thanks.html"))
+    return render_template("citizen/thanks.html")
