@@ -1,0 +1,57 @@
+"""Summary routes: shapes, periods and bad input."""
+import pytest
+from factories import counter, tree
+
+
+@pytest.fixture
+def units(app):
+    return tree()
+
+
+def test_empty_unit_summary_has_nulls_not_zeros(client, units):
+    body = client.get("/api/v1/units/04/summary").get_json()
+    assert body["unit"] == {"code": "04", "name": "Tỉnh Cao Bằng", "kind": "tỉnh"}
+    assert body["responses"] == 0 and body["satisfaction_pct"] is None and body["sipas_index"] is None
+    assert body["as_of"] is None
+    assert set(body["conduct"]) == {"greet", "smile", "listen", "guide", "thank", "apologize"}
+    assert set(body["elements"]) == {"access", "procedure", "officer", "result", "feedback"}
+    assert [c["code"] for c in body["children"]] == ["01273", "01279"]
+    assert body["period"] == {"from": None, "to": None, "timezone": "Asia/Ho_Chi_Minh"}
+
+
+def test_summary_has_no_comments_or_personal_data(client, units):
+    _, commune, _ = units
+    from feedback_service.tokens import counter_token
+
+    desk = counter(commune)
+    client.post("/api/v1/ratings", json={"token": counter_token(desk), "overall": 1, "comment": "Bí mật riêng",
+                                         "contact": {"phone": "0912345678", "consent": True}})
+    from feedback_service.aggregation import fold_all
+
+    fold_all(10)
+    for path in ("/api/v1/units/04/summary", f"/api/v1/counters/{desk.id}/summary"):
+        text = client.get(path).get_data(as_text=True)
+        assert "Bí mật" not in text and "0912345678" not in text
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=2026-13-01", "from"), ("to=yesterday", "to"), ("from=2026-1-1", "from"),
+    ("from=2026-03-02&to=2026-03-01", "from"),
+])
+def test_bad_periods_are_422(client, units, query, field):
+    response = client.get(f"/api/v1/units/04/summary?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"][0]["field"] == field
+
+
+def test_unknown_unit_and_counter_are_404(client, units):
+    assert client.get("/api/v1/units/99/summary").get_json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/counters/999/summary").status_code == 404
+
+
+def test_counter_summary_names_its_counter(client, units):
+    _, commune, _ = units
+    desk = counter(commune, name="Quầy 2")
+    body = client.get(f"/api/v1/counters/{desk.id}/summary").get_json()
+    assert body["counter"] == {"id": desk.id, "name": "Quầy 2", "unit_code": "01273"}
+    assert body["responses"] == 0
