@@ -1,0 +1,133 @@
+"""Counter QR codes: the poster image a citizen scans, as PNG or SVG.
+
+The code carries `tokens.counter_url(counter)`. Drawing one costs ~10 ms, so
+the bytes are cached in Redis; Redis is only a cache here, and an outage means
+drawing again, never a failed poster.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+
+import qrcode
+from flask import current_app
+from PIL import Image
+from qrcode.image.svg import SvgPathFillImage
+from redis.exceptions import RedisError
+
+from .extensions import rq_redis
+from .models import Counter
+from .tokens import counter_url
+
+log = logging.getLogger(__name__)
+
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
+PNG_SIZE_DEFAULT = 600
+PNG_SIZE_MIN = 128
+PNG_SIZE_MAX = 2048
+# The quiet zone the QR standard asks for; cheap phone scanners miss codes without it.
+QUIET_ZONE_MODULES = 4
+# Bump when the drawing changes, so Redis and browsers stop serving the old images.
+_RENDER_REVISION = 1
+
+
+@dataclass(frozen=True)
+class QrImage:
+    data: bytes
+    mimetype: str
+    etag: str
+
+
+def _qr_code(url: str, **options) -> qrcode.QRCode:
+    # M (15% recovery) survives a scuffed or half-glared desk poster while
+    # keeping modules large enough for a cheap camera at arm's length.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         border=QUIET_ZONE_MODULES, **options)
+    code.add_data(url)
+    code.make(fit=True)
+    return code
+
+
+def render_png(url: str, size: int) -> bytes:
+    """A square PNG of `size` pixels (larger only if the code cannot fit).
+
+    Modules stay whole pixels: the code is drawn at the largest integer module
+    size that fits and centred on white, which only widens the quiet zone.
+    """
+    code = _qr_code(url, box_size=1)
+    code.box_size = max(1, size // (code.modules_count + 2 * QUIET_ZONE_MODULES))
+    drawn = code.make_image().get_image()
+    side = max(size, drawn.width)
+    canvas = Image.new("1", (side, side), 1)
+    offset = (side - drawn.width) // 2
+    canvas.paste(drawn, (offset, offset))
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def render_svg(url: str) -> bytes:
+    """A standalone SVG document on a white background (scales to any print size)."""
+    out = io.BytesIO()
+    _qr_code(url, image_factory=SvgPathFillImage).make_image().save(out)
+    return out.getvalue()
+
+
+def image_etag(url: str, fmt: str, size: int | None) -> str:
+    """A strong validator: the same URL, format and size always draw the same bytes."""
+    material = f"{_RENDER_REVISION}\n{url}\n{fmt}\n{size or 0}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def cache_key(counter: Counter, fmt: str, size: int | None) -> str:
+    """The Redis key of one image.
+
+    The trailing digest covers the whole encoded URL, so a new PUBLIC_BASE_URL,
+    a rotated SECRET_KEY or a bumped `qr_version` each miss the old entry; id and
+    version are spelled out so an operator can find a counter's keys.
+    """
+    digest = image_etag(counter_url(counter), fmt, size)
+    return f"qr:{counter.id}:v{counter.qr_version}:{fmt}:{size or 0}:{digest}"
+
+
+def _draw(url: str, fmt: str, size: int | None) -> bytes:
+    if fmt == "png":
+        return render_png(url, size or PNG_SIZE_DEFAULT)
+    if fmt == "svg":
+        return render_svg(url)
+    raise ValueError(f"unknown QR format {fmt!r}")
+
+
+def counter_qr(counter: Counter, fmt: str, size: int | None = None) -> QrImage:
+    """The counter's QR image, from Redis when cached; drawn (and cached) otherwise."""
+    url = counter_url(counter)
+    size = size if fmt == "png" else None
+    key = cache_key(counter, fmt, size)
+    ttl = current_app.config["QR_CACHE_SECONDS"]
+    store = rq_redis()  # bytes in, bytes out
+    data: bytes | None = None
+    reachable = ttl > 0
+    if reachable:
+        try:
+            data = store.get(key)
+        except RedisError as exc:
+            # Don't also try the write: a hung Redis would cost its timeout twice.
+            reachable = False
+            log.warning("QR cache read failed, drawing instead: %s", exc)
+    if data is None:
+        data = _draw(url, fmt, size)
+        if reachable:
+            try:
+                store.set(key, data, ex=ttl)
+            except RedisError as exc:
+                log.warning("QR cache write failed: %s", exc)
+    return QrImage(data=data, mimetype=MIMETYPES[fmt], etag=image_etag(url, fmt, size))
+
+
+def inline_svg(counter: Counter) -> str:
+    """The SVG as markup to embed in an HTML page (no XML prolog)."""
+    document = counter_qr(counter, "svg").data.decode("utf-8")
+    start = document.find("<svg")
+    return document[start:] if start >= 0 else document
