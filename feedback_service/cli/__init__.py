@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, workers
+    from . import aggregation, demo, units, workers
 
-    for module in (aggregation, workers):
+    for module in (aggregation, workers, units, demo):
         module.register(app)

@@ -1,0 +1,40 @@
+"""`flask demo load`: Cao Bằng with counters, officers and, on request, ratings."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from ..demo import DEMO_DAYS, DemoDataError, first_counter_id, load_demo
+from ..importing import ImportRefused
+from .units import Refused
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("demo")
+    def demo() -> None:
+        """Demo data for trying the service out."""
+
+    @demo.command("load")
+    @click.option("--ratings/--no-ratings", "with_ratings", default=False, envvar="DEMO_RATINGS",
+                  show_envvar=True,
+                  help=f"Also generate a few hundred ratings over the last {DEMO_DAYS} days (once).")
+    def load_command(with_ratings: bool) -> None:
+        """Import Cao Bằng's communes and the counters and officers of config/demo/."""
+        try:
+            report = load_demo(with_ratings)
+        except (ImportRefused, DemoDataError) as exc:
+            raise Refused(str(exc)) from None
+        click.echo(f"source: {report.divisions.source}")
+        click.echo(f"provinces: {report.divisions.provinces.describe()}")
+        click.echo(f"communes: {report.divisions.communes.describe()}")
+        click.echo(f"counters: {report.counters.describe()}")
+        click.echo(f"officers: {report.officers.describe()}")
+        if report.ratings_skipped:
+            click.echo("ratings: the demo counters already have ratings, none added")
+        elif with_ratings:
+            click.echo(f"ratings: {report.ratings_created} created, {report.folded} folded")
+        else:
+            click.echo("ratings: none (use --ratings or DEMO_RATINGS=1)")
+        counter_id = first_counter_id()
+        if counter_id is not None:
+            click.echo(f"poster: {current_app.config['PUBLIC_BASE_URL']}/counters/{counter_id}/poster")

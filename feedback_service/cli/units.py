@@ -1,0 +1,69 @@
+"""`flask units import-vn`, `flask counters import`, `flask officers import`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from ..importing import CsvReport, ImportRefused, import_counters, import_divisions, import_officers
+
+# 1: some rows were rejected (the good ones are saved); 2: nothing was imported.
+EXIT_ROWS_REJECTED = 1
+EXIT_REFUSED = 2
+
+
+class Refused(click.ClickException):
+    exit_code = EXIT_REFUSED
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("units")
+    def units() -> None:
+        """The administrative unit tree."""
+
+    @units.command("import-vn")
+    @click.option("--province", "provinces", multiple=True, metavar="CODE",
+                  help="Import only this province and its communes (repeatable), e.g. --province 04.")
+    def import_vn_command(provinces: tuple[str, ...]) -> None:
+        """Upsert the 2025 provinces and communes from the vietnam-provinces package."""
+        try:
+            report = import_divisions(provinces or None)
+        except ImportRefused as exc:
+            raise Refused(str(exc)) from None
+        click.echo(f"source: {report.source}")
+        click.echo(f"provinces: {report.provinces.describe()}")
+        click.echo(f"communes: {report.communes.describe()}")
+
+    @app.cli.group("counters")
+    def counters() -> None:
+        """One-stop counters (quầy) of the units."""
+
+    @counters.command("import")
+    @click.argument("file", type=click.Path(path_type=Path))
+    def import_counters_command(file: Path) -> None:
+        """Upsert counters from a CSV with the header unit_code,code,name."""
+        run_csv_import("counters", import_counters, file)
+
+    @app.cli.group("officers")
+    def officers() -> None:
+        """Officers (công chức) serving at the counters."""
+
+    @officers.command("import")
+    @click.argument("file", type=click.Path(path_type=Path))
+    def import_officers_command(file: Path) -> None:
+        """Upsert officers from a CSV with the header code,name,unit_code[,counter_code]."""
+        run_csv_import("officers", import_officers, file)
+
+
+def run_csv_import(what: str, importer: Callable[[Path], CsvReport], file: Path) -> None:
+    try:
+        report = importer(file)
+    except ImportRefused as exc:
+        raise Refused(str(exc)) from None
+    for problem in report.problems:
+        click.echo(f"{file}:{problem.line}: {problem.reason}", err=True)
+    click.echo(f"{what}: {report.describe()}")
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_ROWS_REJECTED)
