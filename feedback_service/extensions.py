@@ -29,7 +29,9 @@ class Base(DeclarativeBase):
     })
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a request that has just stored a rating
+# answers with its id without a second SELECT.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=lambda: "unused", default_limits=[])

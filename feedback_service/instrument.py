@@ -6,7 +6,7 @@ conduct code ("4 xin, 4 luôn", "5 biết") without touching code or history.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +22,8 @@ class InstrumentError(ValueError):
 @dataclass(frozen=True)
 class Instrument:
     version: str
-    raw: dict
+    # Identity is the version: the file of a version never changes once ratings answer it.
+    raw: dict = field(compare=False, hash=False)
 
     @property
     def conduct_keys(self) -> tuple[str, ...]:

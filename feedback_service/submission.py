@@ -13,10 +13,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from jsonschema import Draft202012Validator
+from sqlalchemy import insert
 
 from .extensions import db
 from .instrument import Instrument
@@ -84,9 +86,15 @@ def submission_schema(instrument: Instrument) -> dict:
     }
 
 
+@lru_cache(maxsize=8)
+def _validator(instrument: Instrument) -> Draft202012Validator:
+    # Building a validator costs more than validating: one per instrument version.
+    return Draft202012Validator(submission_schema(instrument))
+
+
 def validate_submission(body: object, instrument: Instrument) -> tuple[Answers | None, list[FieldError]]:
     """Every error in the body at once, or the normalised answers."""
-    validator = Draft202012Validator(submission_schema(instrument))
+    validator = _validator(instrument)
     errors = [_schema_error(err) for err in validator.iter_errors(body)]
     errors = [e for group in errors for e in group]
     if errors:
@@ -179,9 +187,15 @@ def store_rating(answers: Answers, counter: Counter, officer: Officer | None, *,
         flag_reason=flag_reason,
         client_hash=client_hash(client_address, now),
     )
-    db.session.add(rating)
-    db.session.flush()
-    db.session.add(PendingFold(rating_id=rating.id))
-    db.session.commit()
+    # Two plain INSERTs and the commit, nothing else: on SQLite the write lock is
+    # held only this long, which bounds how many ratings a second all workers share.
+    try:
+        db.session.add(rating)
+        db.session.flush()
+        db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     nudge_aggregation()
     return rating
