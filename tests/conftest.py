@@ -1,6 +1,7 @@
 """Fixtures: a real Redis started for the session, a fresh migrated SQLite per test."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from pg_server import PostgresServer  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
 from feedback_service import create_app  # noqa: E402
@@ -37,6 +39,38 @@ def migrated_db(tmp_path_factory, redis_server) -> Path:
         upgrade()
         db.engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server, redis_server) -> str:
+    """A database migrated once; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
+    with postgres_server.connect() as conn:
+        conn.execute("CREATE DATABASE sipas_template")
+    app = create_app(_test_config(postgres_server.url("sipas_template"), redis_server.url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return "sipas_template"
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked `postgres_too` run on SQLite and on a real PostgreSQL."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres_too"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
 
 
 def _test_config(database_url: str, redis_url: str) -> dict:
@@ -64,14 +98,27 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def make_app(tmp_path, migrated_db, redis_server):
+def make_app(request, tmp_path, migrated_db, redis_server, backend):
     """Build an app on a fresh copy of the migrated database, with overrides."""
     apps = []
+    databases = []
 
-    def factory(**overrides):
+    def fresh_database_url() -> str:
+        if backend == "postgresql":
+            server = request.getfixturevalue("postgres_server")
+            template = request.getfixturevalue("postgres_template")
+            name = f"sipas_test_{os.getpid()}_{len(databases)}"
+            with server.connect() as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+            databases.append(name)
+            return server.url(name)
         path = tmp_path / f"test-{len(apps)}.db"
         shutil.copy(migrated_db, path)
-        config = _test_config(f"sqlite:///{path}", redis_server.url)
+        return f"sqlite:///{path}"
+
+    def factory(**overrides):
+        config = _test_config(fresh_database_url(), redis_server.url)
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = FreshContextClient
@@ -85,6 +132,10 @@ def make_app(tmp_path, migrated_db, redis_server):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    if databases:
+        with request.getfixturevalue("postgres_server").connect() as conn:
+            for name in databases:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from feedback_service.submission import local_day
 from feedback_service.tokens import counter_token
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.postgres_too
 
 
 @pytest.fixture
@@ -259,3 +260,31 @@ def test_rating_visible_in_commune_and_province_within_five_seconds(app, client,
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(15) == 0  # warm shutdown on SIGTERM
+
+
+def test_concurrent_folds_count_every_rating_once(app, client, setting):
+    """Three folds at once, as several workers would run them: nothing twice, nothing lost."""
+    import threading
+
+    *_, desks = setting
+    sent = submit_many(client, desks, 150, seed=5)
+    failures = []
+
+    def fold_in_own_context():
+        try:
+            with app.app_context():
+                fold_all(10)
+        except Exception as exc:  # surfaced by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=fold_in_own_context) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert db.session.query(PendingFold).count() == 0
+    assert figures(summary(client, "/api/v1/units/04/summary")) == expected([b for _, b in sent])
+    incremental = snapshot()
+    rebuild()
+    assert snapshot() == incremental

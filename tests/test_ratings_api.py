@@ -8,6 +8,8 @@ from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating
 from feedback_service.tokens import counter_token
 
+pytestmark = pytest.mark.postgres_too
+
 
 @pytest.fixture
 def desk(app):

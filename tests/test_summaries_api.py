@@ -2,6 +2,8 @@
 import pytest
 from factories import counter, tree
 
+pytestmark = pytest.mark.postgres_too
+
 
 @pytest.fixture
 def units(app):
