@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,13 @@ def _wants_json() -> bool:
 
 
 _PAGE_TEXT = {
-    404: ("Không tìm thấy trang", "Mã QR này không còn hiệu lực hoặc không đúng. Vui lòng quét lại mã QR "
-          "tại quầy hoặc hỏi cán bộ tiếp nhận."),
-    413: ("Nội dung quá dài", "Góp ý của Ông/Bà quá dài. Vui lòng rút gọn và gửi lại."),
-    429: ("Gửi quá nhiều lần", "Hệ thống nhận được quá nhiều đánh giá trong thời gian ngắn. "
-          "Vui lòng thử lại sau ít phút."),
+    404: (_l("Không tìm thấy trang"), _l("Mã QR này không còn hiệu lực hoặc không đúng. Vui lòng quét lại "
+                                         "mã QR tại quầy hoặc hỏi cán bộ tiếp nhận.")),
+    413: (_l("Nội dung quá dài"), _l("Góp ý của Ông/Bà quá dài. Vui lòng rút gọn và gửi lại.")),
+    429: (_l("Gửi quá nhiều lần"), _l("Hệ thống nhận được quá nhiều đánh giá trong thời gian ngắn. "
+                                      "Vui lòng thử lại sau ít phút.")),
 }
-_DEFAULT_PAGE = ("Đã có lỗi xảy ra", "Hệ thống tạm thời gặp sự cố. Vui lòng thử lại sau ít phút.")
+_DEFAULT_PAGE = (_l("Đã có lỗi xảy ra"), _l("Hệ thống tạm thời gặp sự cố. Vui lòng thử lại sau ít phút."))
 
 
 def error_page(status: int):

@@ -1,6 +1,6 @@
 """Queue names and the one helper every enqueue goes through.
 
-Queue names are constants; `tests/test_queues.py` checks the Procfile's worker
+Queue names are constants; `tests/test_processes.py` checks the Procfile's worker
 consumes every one of them.
 """
 from __future__ import annotations
