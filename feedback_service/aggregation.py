@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .clock import as_utc
 from .extensions import db
-from .models import PendingFold, Rating, SummaryAnswer, SummaryDay
+from .models import PendingFold, Rating, SummaryAnswer, SummaryTotal
+from .models.summaries import DAY, MONTH
+from .summaries import bump_generation
 from .unit_tree import RollupMap
 
-DayKey = tuple[str, int, object]  # (scope, scope_id, local day)
+BucketKey = tuple[str, int, str, object]  # (scope, scope_id, grain, first local day)
 
 
 class Deltas:
@@ -27,12 +30,14 @@ class Deltas:
 
     def __init__(self, rollup: RollupMap) -> None:
         self.rollup = rollup
-        self.responses: Tally[DayKey] = Tally()
-        self.flagged: Tally[DayKey] = Tally()
-        self.last_submitted: dict[DayKey, datetime] = {}
+        self.responses: Tally[BucketKey] = Tally()
+        self.flagged: Tally[BucketKey] = Tally()
+        self.last_submitted: dict[BucketKey, datetime] = {}
         self.answers: Tally[tuple] = Tally()
 
-    def add(self, rating: Rating) -> None:
+    def add(self, rating) -> None:
+        """Count one rating (a Row of FOLD_COLUMNS, or a Rating) into every scope it
+        rolls up to, in its day's bucket and its month's."""
         scopes = [("unit", uid) for uid in self.rollup.chain(rating.unit_id)]
         if rating.counter_id is not None:
             scopes.append(("counter", rating.counter_id))
@@ -40,39 +45,48 @@ class Deltas:
             scopes.append(("officer", rating.officer_id))
         submitted = as_utc(rating.submitted_at)
         answers = list(answer_pairs(rating))
+        buckets = ((DAY, rating.local_day), (MONTH, rating.local_day.replace(day=1)))
         for scope, scope_id in scopes:
-            key = (scope, scope_id, rating.local_day)
-            if rating.flag_reason is not None:
-                self.flagged[key] += 1
-                continue
-            self.responses[key] += 1
-            if key not in self.last_submitted or submitted > self.last_submitted[key]:
-                self.last_submitted[key] = submitted
-            for question, answer in answers:
-                self.answers[key + (question, answer)] += 1
+            for grain, start in buckets:
+                key = (scope, scope_id, grain, start)
+                if rating.flag_reason is not None:
+                    self.flagged[key] += 1
+                    continue
+                self.responses[key] += 1
+                if key not in self.last_submitted or submitted > self.last_submitted[key]:
+                    self.last_submitted[key] = submitted
+                for question, answer in answers:
+                    self.answers[key + (question, answer)] += 1
 
     def write(self) -> None:
-        day_rows = [
-            {
-                "scope": scope, "scope_id": scope_id, "day": day,
-                "responses": self.responses.get(key, 0),
-                "flagged": self.flagged.get(key, 0),
-                "last_submitted_at": self.last_submitted.get(key),
-            }
-            for key in set(self.responses) | set(self.flagged)
-            for scope, scope_id, day in [key]
+        # Rows in key order: two concurrent PostgreSQL folds then lock summary rows
+        # in the same order and cannot deadlock.
+        total_rows = [
+            {"scope": scope, "scope_id": scope_id, "grain": grain, "day": day,
+             "responses": self.responses.get(key, 0), "flagged": self.flagged.get(key, 0),
+             "last_submitted_at": self.last_submitted.get(key)}
+            for key in sorted(set(self.responses) | set(self.flagged))
+            for scope, scope_id, grain, day in (key,)
         ]
         answer_rows = [
-            {"scope": s, "scope_id": i, "day": d, "question": q, "answer": a, "n": n}
-            for (s, i, d, q, a), n in self.answers.items()
+            {"scope": s, "scope_id": i, "grain": g, "day": d, "question": q, "answer": a, "n": self.answers[key]}
+            for key in sorted(self.answers)
+            for s, i, g, d, q, a in (key,)
         ]
-        if day_rows:
-            db.session.execute(_upsert_days(), sorted(day_rows, key=_row_order))
+        # Core executemany on the tables: the ORM's bulk path costs more than the database.
+        connection = db.session.connection()
+        if total_rows:
+            connection.execute(_upsert_totals(), total_rows)
         if answer_rows:
-            db.session.execute(_upsert_answers(), sorted(answer_rows, key=_row_order))
+            connection.execute(_upsert_answers(), answer_rows)
 
 
-def answer_pairs(rating: Rating) -> Iterable[tuple[str, str]]:
+# What a fold reads of a rating: plain rows, not ORM objects, for speed.
+FOLD_COLUMNS = (Rating.unit_id, Rating.counter_id, Rating.officer_id, Rating.submitted_at,
+                Rating.local_day, Rating.flag_reason, Rating.overall, Rating.elements, Rating.conduct)
+
+
+def answer_pairs(rating) -> Iterable[tuple[str, str]]:
     yield "overall", str(rating.overall)
     for key, value in (rating.elements or {}).items():
         yield f"element.{key}", str(value)
@@ -86,7 +100,7 @@ def fold_batch(batch_size: int) -> int:
         rating_ids = claim_pending(batch_size)
         if rating_ids:
             deltas = Deltas(RollupMap())
-            for rating in db.session.scalars(select(Rating).where(Rating.id.in_(rating_ids))):
+            for rating in db.session.execute(select(*FOLD_COLUMNS).where(Rating.id.in_(rating_ids))):
                 deltas.add(rating)
             deltas.write()
         db.session.commit()
@@ -102,7 +116,10 @@ def fold_all(batch_size: int) -> int:
         folded = fold_batch(batch_size)
         total += folded
         if folded < batch_size:
-            return total
+            break
+    if total:
+        bump_generation()
+    return total
 
 
 def claim_pending(batch_size: int) -> list[int]:
@@ -127,15 +144,15 @@ def rebuild(batch_size: int = 5000) -> int:
     try:
         # Writing first takes SQLite's write lock before anything is read.
         db.session.execute(delete(SummaryAnswer))
-        db.session.execute(delete(SummaryDay))
+        db.session.execute(delete(SummaryTotal))
         high = db.session.scalar(select(func.max(Rating.id))) or 0
         # Ratings after `high` keep their outbox rows and are folded as usual.
         db.session.execute(delete(PendingFold).where(PendingFold.rating_id <= high))
         rollup, last, count = RollupMap(), 0, 0
         while last < high:
             deltas = Deltas(rollup)
-            ratings = db.session.scalars(
-                select(Rating).where(Rating.id > last, Rating.id <= high)
+            ratings = db.session.execute(
+                select(Rating.id, *FOLD_COLUMNS).where(Rating.id > last, Rating.id <= high)
                 .order_by(Rating.id).limit(batch_size)
             ).all()
             if not ratings:
@@ -143,36 +160,26 @@ def rebuild(batch_size: int = 5000) -> int:
             for rating in ratings:
                 deltas.add(rating)
             deltas.write()
-            db.session.expunge_all()
             last, count = ratings[-1].id, count + len(ratings)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    bump_generation()
     return count
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back naive; everything stored is UTC.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _row_order(row: dict) -> tuple:
-    # A fixed order of upserts keeps two concurrent PostgreSQL folds from deadlocking.
-    return tuple(str(row[k]) for k in ("scope", "scope_id", "day", "question", "answer") if k in row)
 
 
 def _insert(model):
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+    return module.insert(model.__table__)
 
 
-def _upsert_days():
-    stmt = _insert(SummaryDay)
-    existing, new = SummaryDay.__table__.c, stmt.excluded
+def _upsert_totals():
+    stmt = _insert(SummaryTotal)
+    existing, new = SummaryTotal.__table__.c, stmt.excluded
     return stmt.on_conflict_do_update(
-        index_elements=["scope", "scope_id", "day"],
+        index_elements=["scope", "scope_id", "grain", "day"],
         set_={
             "responses": existing.responses + new.responses,
             "flagged": existing.flagged + new.flagged,
@@ -188,6 +195,6 @@ def _upsert_days():
 def _upsert_answers():
     stmt = _insert(SummaryAnswer)
     return stmt.on_conflict_do_update(
-        index_elements=["scope", "scope_id", "day", "question", "answer"],
+        index_elements=["scope", "scope_id", "grain", "day", "question", "answer"],
         set_={"n": SummaryAnswer.__table__.c.n + stmt.excluded.n},
     )

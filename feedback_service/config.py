@@ -62,6 +62,8 @@ def from_environment() -> dict:
         # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "QR_CACHE_SECONDS": _int("QR_CACHE_SECONDS", 86400),
+        # Summaries are cached per fold generation; this bounds staleness if a bump is lost.
+        "SUMMARY_CACHE_SECONDS": _int("SUMMARY_CACHE_SECONDS", 60),
         "AGGREGATION_BATCH_SIZE": _int("AGGREGATION_BATCH_SIZE", 1000),
         "SWEEP_INTERVAL_SECONDS": _int("SWEEP_INTERVAL_SECONDS", 30),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

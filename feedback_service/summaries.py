@@ -1,51 +1,125 @@
-"""Reading the folded summaries for a scope and a period of local days."""
+"""Reading the folded summaries for a scope and a period of local days.
+
+Figures are cached in Redis under the current *fold generation*, a counter every
+fold bumps after it commits: a cached summary is never older than the last fold,
+and a dashboard polling an unchanged summary costs one Redis read.
+"""
 from __future__ import annotations
 
+import json
+import logging
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from .aggregation import as_utc
-from .extensions import db
+from .clock import as_utc
+from .extensions import db, redis_client
 from .instrument import current_instrument
-from .models import SummaryAnswer, SummaryDay, Unit
+from .models import SummaryAnswer, SummaryTotal, Unit
+from .models.summaries import DAY, MONTH
 from .scoring import compose
 
 
-def _in_period(model, date_from: date | None, date_to: date | None) -> list:
-    conditions = []
-    if date_from is not None:
-        conditions.append(model.day >= date_from)
+GENERATION_KEY = "sipas:summary:generation"
+log = logging.getLogger(__name__)
+
+
+def bump_generation() -> None:
+    """Called after every fold or rebuild that changed the summaries."""
+    try:
+        redis_client().incr(GENERATION_KEY)
+    except RedisError as exc:  # the cache then expires on its TTL
+        log.warning("summary cache generation not bumped: %s", exc)
+
+
+def cached(key: str, compute: Callable[[], dict]) -> dict:
+    seconds = current_app.config["SUMMARY_CACHE_SECONDS"]
+    if seconds <= 0:
+        return compute()
+    config = f"{current_app.config['INSTRUMENT_VERSION']}:{current_app.config['SATISFIED_MIN_LEVEL']}"
+    try:
+        generation = redis_client().get(GENERATION_KEY) or "0"
+        full_key = f"sipas:summary:{generation}:{config}:{key}"
+        hit = redis_client().get(full_key)
+    except RedisError:
+        return compute()  # Redis is only a cache
+    if hit is not None:
+        return json.loads(hit)
+    value = compute()
+    try:
+        redis_client().set(full_key, json.dumps(value, ensure_ascii=False), ex=seconds)
+    except RedisError:
+        pass
+    return value
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_buckets(date_from: date | None, date_to: date | None) -> list[tuple[str, date | None, date | None]]:
+    """The buckets that cover [date_from, date_to] exactly once, as (grain, first
+    day, day after the last) with None for an open end: month rows for the whole
+    months inside, day rows for the loose days at either end."""
+    first_month = None if date_from is None else (date_from if date_from.day == 1 else _next_month(date_from))
+    months_end = None  # whole months end before this day
     if date_to is not None:
-        conditions.append(model.day <= date_to)
+        after = date_to + timedelta(days=1)
+        months_end = after if after.day == 1 else date_to.replace(day=1)
+    if first_month is not None and months_end is not None and first_month >= months_end:
+        return [(DAY, date_from, date_to + timedelta(days=1))]
+    buckets = [(MONTH, first_month, months_end)]
+    if date_from is not None and date_from < first_month:
+        buckets.append((DAY, date_from, first_month))
+    if date_to is not None and months_end <= date_to:
+        buckets.append((DAY, months_end, date_to + timedelta(days=1)))
+    return buckets
+
+
+def _in_bucket(model, grain: str, start: date | None, end: date | None) -> list:
+    conditions = [model.grain == grain]
+    if start is not None:
+        conditions.append(model.day >= start)
+    if end is not None:
+        conditions.append(model.day < end)
     return conditions
 
 
 def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, date_to: date | None) -> dict[int, dict]:
-    """Summary figures for several scopes of one kind, two queries in all."""
-    totals = {sid: (0, 0, None) for sid in scope_ids}
-    answers: dict[int, dict[str, dict[str, int]]] = {sid: defaultdict(dict) for sid in scope_ids}
-    if scope_ids:
-        day_rows = db.session.execute(
-            select(SummaryDay.scope_id, func.sum(SummaryDay.responses), func.sum(SummaryDay.flagged),
-                   func.max(SummaryDay.last_submitted_at))
-            .where(SummaryDay.scope == scope, SummaryDay.scope_id.in_(scope_ids),
-                   *_in_period(SummaryDay, date_from, date_to))
-            .group_by(SummaryDay.scope_id)
+    """Summary figures for several scopes of one kind.
+
+    Two queries per bucket (at most three buckets), each an index range seek:
+    an OR of buckets in one query would make SQLite scan every row of the scopes.
+    """
+    totals = {sid: [0, 0, None] for sid in scope_ids}
+    answers: dict[int, dict[str, dict[str, int]]] = {sid: defaultdict(lambda: defaultdict(int)) for sid in scope_ids}
+    for grain, start, end in (period_buckets(date_from, date_to) if scope_ids else []):
+        total_rows = db.session.execute(
+            select(SummaryTotal.scope_id, func.sum(SummaryTotal.responses), func.sum(SummaryTotal.flagged),
+                   func.max(SummaryTotal.last_submitted_at))
+            .where(SummaryTotal.scope == scope, SummaryTotal.scope_id.in_(scope_ids),
+                   *_in_bucket(SummaryTotal, grain, start, end))
+            .group_by(SummaryTotal.scope_id)
         )
-        for sid, responses, flagged, last in day_rows:
-            totals[sid] = (int(responses or 0), int(flagged or 0), last)
+        for sid, responses, flagged, last in total_rows:
+            total = totals[sid]
+            total[0] += int(responses or 0)
+            total[1] += int(flagged or 0)
+            if last is not None and (total[2] is None or as_utc(last) > total[2]):
+                total[2] = as_utc(last)
         answer_rows = db.session.execute(
             select(SummaryAnswer.scope_id, SummaryAnswer.question, SummaryAnswer.answer,
                    func.sum(SummaryAnswer.n))
             .where(SummaryAnswer.scope == scope, SummaryAnswer.scope_id.in_(scope_ids),
-                   *_in_period(SummaryAnswer, date_from, date_to))
+                   *_in_bucket(SummaryAnswer, grain, start, end))
             .group_by(SummaryAnswer.scope_id, SummaryAnswer.question, SummaryAnswer.answer)
         )
         for sid, question, answer, n in answer_rows:
-            answers[sid][question][answer] = int(n)
+            answers[sid][question][answer] += int(n)
 
     instrument = current_instrument()
     min_level = current_app.config["SATISFIED_MIN_LEVEL"]
@@ -54,12 +128,16 @@ def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, d
         responses, flagged, last = totals[sid]
         figures = compose(responses, answers[sid], instrument.element_keys, instrument.conduct_keys, min_level)
         figures["flagged"] = flagged
-        figures["as_of"] = as_utc(last).isoformat() if last else None
+        figures["as_of"] = last.isoformat() if last else None
         result[sid] = figures
     return result
 
 
 def unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> dict:
+    return cached(f"unit:{unit.id}:{date_from}:{date_to}", lambda: _unit_summary(unit, date_from, date_to))
+
+
+def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> dict:
     """A unit's figures (its whole subtree) and the same for each direct child.
 
     Merged units are left out of `children`: their ratings already roll up
@@ -80,6 +158,11 @@ def unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> di
 
 
 def scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:
+    return cached(f"{scope}:{scope_id}:{date_from}:{date_to}",
+                  lambda: _scope_summary(scope, scope_id, date_from, date_to))
+
+
+def _scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:
     summary = _period(date_from, date_to)
     summary.update(figures_by_scope(scope, [scope_id], date_from, date_to)[scope_id])
     return summary

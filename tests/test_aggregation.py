@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from feedback_service import aggregation
 from feedback_service.aggregation import fold_all, rebuild
 from feedback_service.extensions import db
-from feedback_service.models import PendingFold, Rating, SummaryAnswer, SummaryDay
+from feedback_service.models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from feedback_service.queues import AGGREGATION
 from feedback_service.submission import local_day
 from feedback_service.tokens import counter_token
@@ -43,14 +43,16 @@ def summary(client, path: str) -> dict:
 
 
 def snapshot() -> tuple[list, list]:
-    days = db.session.execute(select(SummaryDay.scope, SummaryDay.scope_id, SummaryDay.day,
-                                     SummaryDay.responses, SummaryDay.flagged,
-                                     SummaryDay.last_submitted_at).order_by(
-        SummaryDay.scope, SummaryDay.scope_id, SummaryDay.day)).all()
-    answers = db.session.execute(select(SummaryAnswer).order_by(
-        SummaryAnswer.scope, SummaryAnswer.scope_id, SummaryAnswer.day, SummaryAnswer.question,
-        SummaryAnswer.answer)).scalars().all()
-    return days, [(a.scope, a.scope_id, a.day, a.question, a.answer, a.n) for a in answers]
+    totals = db.session.execute(select(
+        SummaryTotal.scope, SummaryTotal.scope_id, SummaryTotal.grain, SummaryTotal.day, SummaryTotal.responses,
+        SummaryTotal.flagged, SummaryTotal.last_submitted_at,
+    ).order_by(SummaryTotal.scope, SummaryTotal.scope_id, SummaryTotal.grain, SummaryTotal.day)).all()
+    answers = db.session.execute(select(
+        SummaryAnswer.scope, SummaryAnswer.scope_id, SummaryAnswer.grain, SummaryAnswer.day,
+        SummaryAnswer.question, SummaryAnswer.answer, SummaryAnswer.n,
+    ).order_by(SummaryAnswer.scope, SummaryAnswer.scope_id, SummaryAnswer.grain, SummaryAnswer.day,
+               SummaryAnswer.question, SummaryAnswer.answer)).all()
+    return [tuple(r) for r in totals], [tuple(r) for r in answers]
 
 
 def test_worker_folds_into_exact_summaries_at_every_level(app, client, redis_server, setting):
@@ -288,3 +290,31 @@ def test_concurrent_folds_count_every_rating_once(app, client, setting):
     incremental = snapshot()
     rebuild()
     assert snapshot() == incremental
+
+
+def test_any_period_counts_each_rating_once(app, client):
+    """Month buckets and loose days combine exactly: brute force over random periods."""
+    import random
+
+    _, commune, _ = tree()
+    desk = counter(commune)
+    rng = random.Random(9)
+    days = []
+    for _ in range(300):
+        moment = datetime(2025, 11, 1, 3, tzinfo=timezone.utc) + timedelta(days=rng.randint(0, 150), hours=rng.randint(0, 20))
+        level = rng.randint(1, 5)
+        _store_at(desk, moment, level)
+        days.append((local_day(moment), level))
+    fold_all(1000)
+    start = date(2025, 10, 20)
+    periods = [(None, None), (date(2025, 12, 1), date(2025, 12, 31)), (date(2025, 12, 1), None),
+               (None, date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 1)), (date(2025, 12, 31), date(2026, 1, 1))]
+    for _ in range(40):
+        a, b = sorted(start + timedelta(days=rng.randint(0, 180)) for _ in range(2))
+        periods.append((a, b))
+    for a, b in periods:
+        query = "&".join(f"{name}={value}" for name, value in (("from", a), ("to", b)) if value)
+        body = summary(client, f"/api/v1/units/01273/summary?{query}")
+        inside = [level for day, level in days if (a is None or day >= a) and (b is None or day <= b)]
+        assert body["responses"] == len(inside), (a, b)
+        assert body["overall"] == {str(k): inside.count(k) for k in range(1, 6)}, (a, b)

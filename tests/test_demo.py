@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from feedback_service.demo import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
 from feedback_service.extensions import db
 from feedback_service.instrument import current_instrument
-from feedback_service.models import Counter, Officer, PendingFold, Rating, SummaryDay, Unit
+from feedback_service.models import Counter, Officer, PendingFold, Rating, SummaryTotal, Unit
 
 
 def _count(model) -> int:
@@ -17,7 +17,7 @@ def _count(model) -> int:
 
 
 def _counts() -> dict[str, int]:
-    return {m.__name__: _count(m) for m in (Unit, Counter, Officer, Rating, PendingFold, SummaryDay)}
+    return {m.__name__: _count(m) for m in (Unit, Counter, Officer, Rating, PendingFold, SummaryTotal)}
 
 
 def test_demo_load_twice_gives_the_same_rows_and_no_ratings(runner):

@@ -57,3 +57,32 @@ def test_counter_summary_names_its_counter(client, units):
     body = client.get(f"/api/v1/counters/{desk.id}/summary").get_json()
     assert body["counter"] == {"id": desk.id, "name": "Quầy 2", "unit_code": "01273"}
     assert body["responses"] == 0
+
+
+def test_summaries_are_cached_until_the_next_fold(app, client, units, redis_server):
+    from redis import Redis
+
+    from feedback_service.aggregation import fold_all
+    from feedback_service.tokens import counter_token
+
+    _, commune, _ = units
+    token = counter_token(counter(commune))
+    client.post("/api/v1/ratings", json={"token": token, "overall": 5})
+    fold_all(10)
+    assert client.get("/api/v1/units/04/summary").get_json()["responses"] == 1
+    cache = Redis.from_url(redis_server.url)
+    assert any(key.startswith(b"sipas:summary:1:") for key in cache.keys("sipas:summary:*"))
+    client.post("/api/v1/ratings", json={"token": token, "overall": 1})
+    # Not folded yet: the cached figures are still the truth.
+    assert client.get("/api/v1/units/04/summary").get_json()["responses"] == 1
+    fold_all(10)
+    fresh = client.get("/api/v1/units/04/summary").get_json()
+    assert fresh["responses"] == 2 and fresh["overall"]["1"] == 1
+
+
+def test_summaries_answer_without_redis(make_app, backend):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    with app.app_context():
+        tree()
+    response = app.test_client().get("/api/v1/units/04/summary")
+    assert response.status_code == 200 and response.get_json()["responses"] == 0

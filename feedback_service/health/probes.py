@@ -15,7 +15,7 @@ from rq import Queue
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..aggregation import as_utc
+from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
 from ..models import PendingFold, Rating
 from ..queues import ALL_QUEUES

@@ -1,8 +1,11 @@
-"""Summary tables the workers fold ratings into: counts per scope and local day.
+"""Summary tables the workers fold ratings into: counts per scope and time bucket.
 
 A scope is a unit (its whole subtree: the fold adds a rating to the unit and
-every unit above it), a counter or an officer. Answers are stored long-form
-(question, answer) → count, so a new questionnaire version needs no migration.
+every unit above it), a counter or an officer. Every rating is counted twice:
+in its local day's bucket and in its month's bucket (`day` = the 1st), so a
+year is read as twelve month rows plus the loose days at either end rather
+than 365 day rows. Answers are stored long-form (question, answer) → count, so a
+new questionnaire version needs no migration.
 """
 from __future__ import annotations
 
@@ -14,13 +17,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 SCOPES = ("unit", "counter", "officer")
+DAY, MONTH = "day", "month"
 
 
-class SummaryDay(db.Model):
-    __tablename__ = "summary_days"
+class SummaryTotal(db.Model):
+    __tablename__ = "summary_totals"
 
     scope: Mapped[str] = mapped_column(String(10), primary_key=True)
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    # The bucket's first local day: the day itself, or the 1st of the month.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     responses: Mapped[int] = mapped_column(Integer, default=0)
     # Flagged ratings are counted here for trust reporting, never in an index.
@@ -33,6 +39,7 @@ class SummaryAnswer(db.Model):
 
     scope: Mapped[str] = mapped_column(String(10), primary_key=True)
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     # "overall", "element.access", "conduct.greet" …
     question: Mapped[str] = mapped_column(String(60), primary_key=True)

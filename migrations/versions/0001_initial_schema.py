@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0c8875502e46
+Revision ID: 1b72912581e8
 Revises: 
-Create Date: 2026-11-22 12:49:43.023542
+Create Date: 2026-11-22 13:30:35.277031
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0c8875502e46'
+revision = '1b72912581e8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -21,20 +21,22 @@ def upgrade():
     op.create_table('summary_answers',
     sa.Column('scope', sa.String(length=10), nullable=False),
     sa.Column('scope_id', sa.Integer(), nullable=False),
+    sa.Column('grain', sa.String(length=5), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('question', sa.String(length=60), nullable=False),
     sa.Column('answer', sa.String(length=10), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('scope', 'scope_id', 'day', 'question', 'answer', name=op.f('pk_summary_answers'))
+    sa.PrimaryKeyConstraint('scope', 'scope_id', 'grain', 'day', 'question', 'answer', name=op.f('pk_summary_answers'))
     )
-    op.create_table('summary_days',
+    op.create_table('summary_totals',
     sa.Column('scope', sa.String(length=10), nullable=False),
     sa.Column('scope_id', sa.Integer(), nullable=False),
+    sa.Column('grain', sa.String(length=5), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('responses', sa.Integer(), nullable=False),
     sa.Column('flagged', sa.Integer(), nullable=False),
     sa.Column('last_submitted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('scope', 'scope_id', 'day', name=op.f('pk_summary_days'))
+    sa.PrimaryKeyConstraint('scope', 'scope_id', 'grain', 'day', name=op.f('pk_summary_totals'))
     )
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,6 +152,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_units_code'))
 
     op.drop_table('units')
-    op.drop_table('summary_days')
+    op.drop_table('summary_totals')
     op.drop_table('summary_answers')
     # ### end Alembic commands ###
