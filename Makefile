@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 TRANSLATIONS := feedback_service/translations
 # Debian packages the suite needs (its harness starts private redis-server and
 # PostgreSQL instances, reads QR codes with zbarimg, drives Chromium).
-TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools chromium
+TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools chromium fonts-noto-color-emoji
 
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

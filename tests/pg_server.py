@@ -13,6 +13,7 @@ import tempfile
 import time
 
 import psycopg
+from debian import ensure
 from redis_server import free_port
 
 
@@ -25,18 +26,7 @@ def _bin_dir() -> str | None:
 
 
 def find_or_install_postgres() -> str:
-    bin_dir = _bin_dir()
-    if bin_dir:
-        return bin_dir
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env,
-                       stdin=subprocess.DEVNULL)
-        bin_dir = _bin_dir()
-        if bin_dir:
-            return bin_dir
-    raise RuntimeError("PostgreSQL is not installed and could not be installed (need root and apt-get)")
+    return ensure(_bin_dir, ["postgresql"], "PostgreSQL")
 
 
 class PostgresServer:

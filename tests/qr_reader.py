@@ -5,25 +5,16 @@ phone sees what zbar sees, not what our own library believes it drew.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from debian import ensure
+
 
 def find_or_install_zbarimg() -> str:
-    path = shutil.which("zbarimg")
-    if path:
-        return path
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "zbar-tools"], check=True, env=env)
-        path = shutil.which("zbarimg")
-        if path:
-            return path
-    raise RuntimeError("zbarimg is not installed and could not be installed (need root and apt-get)")
+    return ensure(lambda: shutil.which("zbarimg"), ["zbar-tools"], "zbarimg")
 
 
 def decode(image: bytes, suffix: str) -> list[str]:

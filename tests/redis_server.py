@@ -1,7 +1,6 @@
 """A private, throwaway redis-server for the suite: installed if missing, on a free port."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -9,20 +8,11 @@ import tempfile
 import time
 
 import redis
+from debian import ensure
 
 
 def find_or_install_redis_server() -> str:
-    path = shutil.which("redis-server")
-    if path:
-        return path
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=env)
-        path = shutil.which("redis-server")
-        if path:
-            return path
-    raise RuntimeError("redis-server is not installed and could not be installed (need root and apt-get)")
+    return ensure(lambda: shutil.which("redis-server"), ["redis-server"], "redis-server")
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import factories
+from debian import ensure
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -47,18 +48,10 @@ def _has_colour_emoji_font() -> bool:
 
 
 def find_or_install_chromium() -> str:
-    if os.path.exists(CHROMIUM) and _has_colour_emoji_font():
-        return CHROMIUM
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *APT_PACKAGES], check=True, env=env)
-        if os.path.exists(CHROMIUM) and _has_colour_emoji_font():
-            return CHROMIUM
-    raise RuntimeError(
-        f"{CHROMIUM} or a colour emoji font is missing and could not be installed "
-        f"(need root and apt-get: apt-get install {' '.join(APT_PACKAGES)})"
-    )
+    def ready() -> str | None:
+        return CHROMIUM if os.path.exists(CHROMIUM) and _has_colour_emoji_font() else None
+
+    return ensure(ready, list(APT_PACKAGES), f"{CHROMIUM} or a colour emoji font")
 
 
 @pytest.fixture(scope="session")
