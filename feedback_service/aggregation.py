@@ -140,8 +140,17 @@ def claim_pending(batch_size: int) -> list[int]:
 
 
 def rebuild(batch_size: int = 5000) -> int:
-    """Recompute every summary from the ratings, in one transaction."""
+    """Recompute every summary from the ratings, in one transaction.
+
+    On PostgreSQL the transaction is REPEATABLE READ: every statement sees the
+    same snapshot, so a rating committed midway is either in the rebuild or left
+    pending, never both; a fold committing concurrently makes the rebuild fail
+    (run it again) rather than count wrong.
+    """
     try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.commit()  # the isolation level can only be set on a fresh transaction
+            db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         # Writing first takes SQLite's write lock before anything is read.
         db.session.execute(delete(SummaryAnswer))
         db.session.execute(delete(SummaryTotal))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from .extensions import db
 from .models import Counter
@@ -28,8 +27,7 @@ def counter_token(counter: Counter) -> str:
     return _serializer().dumps([counter.id, counter.qr_version])
 
 
-def counter_id_from_token(token: str) -> int:
-    """The counter id a token claims, signature checked; no database read."""
+def _payload(token: str) -> tuple[int, int]:
     try:
         payload = _serializer().loads(token)
     except BadSignature as exc:
@@ -40,14 +38,18 @@ def counter_id_from_token(token: str) -> int:
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in payload)
     ):
         raise TokenInvalid("malformed payload")
-    return payload[0]
+    return payload[0], payload[1]
+
+
+def counter_id_from_token(token: str) -> int:
+    """The counter id a token claims, signature checked; no database read."""
+    return _payload(token)[0]
 
 
 def counter_from_token(token: str) -> Counter:
     """The active counter a token opens, or TokenInvalid."""
-    counter_id = counter_id_from_token(token)
-    version = _serializer().loads(token)[1]
-    counter = db.session.scalar(select(Counter).where(Counter.id == counter_id))
+    counter_id, version = _payload(token)
+    counter = db.session.get(Counter, counter_id)
     if counter is None or not counter.active or counter.qr_version != version:
         raise TokenInvalid("unknown or revoked counter")
     return counter
