@@ -17,7 +17,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from sqlalchemy import insert
 
 from .extensions import db
@@ -86,10 +86,19 @@ def submission_schema(instrument: Instrument) -> dict:
     }
 
 
+# JSON Schema counts 4.0 as an integer; a level sent as a float is a client bug
+# worth reporting, not a rating to round.
+_StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)),
+)
+
+
 @lru_cache(maxsize=8)
 def _validator(instrument: Instrument) -> Draft202012Validator:
     # Building a validator costs more than validating: one per instrument version.
-    return Draft202012Validator(submission_schema(instrument))
+    return _StrictValidator(submission_schema(instrument))
 
 
 def validate_submission(body: object, instrument: Instrument) -> tuple[Answers | None, list[FieldError]]:

@@ -69,6 +69,8 @@ def test_every_error_listed_at_once(client, desk):
     ({"token": "x"}, "overall", "required"),
     ({"token": "x", "overall": "4"}, "overall", "wrong_type"),
     ({"token": "x", "overall": True}, "overall", "wrong_type"),
+    ({"token": "x", "overall": 4.0}, "overall", "wrong_type"),
+    ({"token": "x", "overall": 4, "elements": {"access": 2.5}}, "elements.access", "wrong_type"),
     ({"token": "x", "overall": 4, "comment": 12}, "comment", "wrong_type"),
     ({"token": "x", "overall": 4, "contact": {"phone": "0912345678"}}, "contact.consent", "required"),
 ])
