@@ -58,13 +58,17 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """One blueprint per audience. Issue 2 has no authenticated audience yet:
-    every route here is public by design (citizen pages, aggregated summaries,
-    probes); officer-level data and writes arrive with API keys."""
+    """One blueprint per audience, its auth declared here where it is registered."""
     from .api import api
     from .citizen import citizen
     from .health import health
+    from .integration import integration
 
+    # Public by design: citizen pages (the signed token is the only key).
     app.register_blueprint(citizen)
+    # Public by design: aggregated figures, counters' QR codes, submissions with a token.
     app.register_blueprint(api, url_prefix="/api/v1")
+    # API key required (integration.authenticate runs before every route), scoped to a unit subtree.
+    app.register_blueprint(integration, url_prefix="/api/v1")
+    # Public by design: probes and metrics reveal no rating.
     app.register_blueprint(health)

@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 
 # Machine-readable codes for the HTTP errors the API can answer with.
 _HTTP_CODES = {
-    400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
-    500: "internal_error", 503: "unavailable",
+    409: "conflict", 500: "internal_error", 503: "unavailable",
 }
 
 

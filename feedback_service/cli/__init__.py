@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, demo, units, workers
+    from . import aggregation, clients, demo, units, workers
 
-    for module in (aggregation, workers, units, demo):
+    for module in (aggregation, workers, units, demo, clients):
         module.register(app)

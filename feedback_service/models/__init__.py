@@ -1,6 +1,11 @@
-"""The record store: units and the people who serve at them, ratings, summaries."""
+"""The record store: units and the people who serve at them, ratings, summaries,
+dossiers, API clients, the audit log and webhook deliveries."""
+from .dossiers import Dossier
+from .integration import AuditEntry, IntegrationClient
 from .ratings import PendingFold, Rating
 from .summaries import SummaryAnswer, SummaryTotal
 from .units import Counter, Officer, Unit
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer"]
+__all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
+           "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery"]

@@ -30,6 +30,10 @@ class Rating(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    # Set for a dossier-linked (verified) rating; unique: one rating per dossier,
+    # enforced by the database, not only by the page.
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    procedure_code: Mapped[str | None] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(20))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     instrument_version: Mapped[str] = mapped_column(String(40))

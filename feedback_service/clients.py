@@ -1,0 +1,65 @@
+"""API keys for integration clients: issued once, stored hashed, scoped to a unit subtree."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AuditEntry, IntegrationClient, Unit
+
+KEY_PREFIX = "sk_"
+_LOOKUP_CHARS = 12
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_client(unit: Unit, name: str, actor: str = "cli") -> tuple[IntegrationClient, str]:
+    """A new client and its key; the key is returned once and never stored."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    client = IntegrationClient(name=name, unit_id=unit.id, key_prefix=key[len(KEY_PREFIX):][:_LOOKUP_CHARS],
+                               key_hash=_hash(key))
+    db.session.add(client)
+    db.session.flush()
+    audit(actor, "client.create", f"client:{client.id}", {"unit": unit.code, "name": name})
+    db.session.commit()
+    return client, key
+
+
+def client_for_key(key: str) -> IntegrationClient | None:
+    """The active client a presented key belongs to, compared in constant time."""
+    if not key.startswith(KEY_PREFIX) or len(key) < len(KEY_PREFIX) + _LOOKUP_CHARS:
+        return None
+    client = db.session.scalar(select(IntegrationClient).where(
+        IntegrationClient.key_prefix == key[len(KEY_PREFIX):][:_LOOKUP_CHARS]))
+    if client is None or client.revoked_at is not None:
+        return None
+    return client if hmac.compare_digest(client.key_hash, _hash(key)) else None
+
+
+def revoke_client(client: IntegrationClient, actor: str = "cli") -> None:
+    client.revoked_at = datetime.now(timezone.utc)
+    audit(actor, "client.revoke", f"client:{client.id}", {})
+    db.session.commit()
+
+
+def audit(actor: str, action: str, target: str, detail: dict) -> None:
+    """Record a write; committed by the caller together with the write itself."""
+    db.session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
+
+
+def in_scope(client: IntegrationClient, unit_id: int) -> bool:
+    """Whether `unit_id` is the client's unit or below it."""
+    seen: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in seen:
+        if current == client.unit_id:
+            return True
+        seen.add(current)
+        current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
+    return False

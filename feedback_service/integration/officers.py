@@ -1,0 +1,34 @@
+"""`GET /api/v1/units/<code>/officers`: a unit subtree's officers, for a key scoped to it."""
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import select
+
+from ..errors import ApiError
+from ..models import Counter, Officer, Unit
+from ..extensions import db
+from ..unit_tree import subtree_ids
+from . import integration, require_scope
+
+
+@integration.get("/units/<code>/officers")
+def unit_officers(code: str):
+    unit = Unit.by_code(code)
+    if unit is None:
+        raise ApiError(404, f"no unit with code {code!r}")
+    require_scope(unit.id)
+    rows = db.session.execute(
+        select(Officer, Unit.code, Counter.code)
+        .join(Unit, Officer.unit_id == Unit.id)
+        .outerjoin(Counter, Officer.counter_id == Counter.id)
+        .where(Officer.unit_id.in_(subtree_ids(unit.id)), Officer.active.is_(True))
+        .order_by(Unit.code, Officer.code)
+    ).all()
+    return jsonify({
+        "unit": {"code": unit.code, "name": unit.name},
+        "officers": [
+            {"code": officer.code, "name": officer.name, "unit_code": unit_code,
+             "counter_id": officer.counter_id, "counter_code": counter_code}
+            for officer, unit_code, counter_code in rows
+        ],
+    })

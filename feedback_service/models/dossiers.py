@@ -1,0 +1,50 @@
+"""Dossiers (hồ sơ TTHC) registered by the one-door e-system, one feedback QR each."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .units import Counter, Officer, Unit, utcnow
+
+DOSSIER_CHANNELS = ("in_person", "online", "post")
+
+
+class Dossier(db.Model):
+    """A dossier as the receipt (Phiếu tiếp nhận và hẹn trả kết quả) describes it,
+    then what happened to it. `received_day` / `returned_day` are local days,
+    fixed when the times are set, so denominators count by the same days as ratings.
+    """
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The receipt code, e.g. H15.50.05.13-261008-0975 (TT 01/2018/TT-VPCP).
+    code: Mapped[str] = mapped_column(String(60), unique=True, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(60))
+    procedure_name: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_day: Mapped[date] = mapped_column(Date, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_day: Mapped[date | None] = mapped_column(Date, index=True)
+    # Late as the e-system judges it (it knows working days and legal extensions).
+    late: Mapped[bool | None] = mapped_column(Boolean)
+    # Phiếu xin lỗi và hẹn lại ngày trả kết quả.
+    apology_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    new_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("integration_clients.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    officer: Mapped[Officer | None] = relationship()
