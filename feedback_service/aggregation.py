@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .aggregation_keys import VERIFIED_PREFIX
 from .clock import as_utc
 from .extensions import db
 from .models import PendingFold, Rating, SummaryAnswer, SummaryTotal
@@ -45,6 +46,10 @@ class Deltas:
             scopes.append(("officer", rating.officer_id))
         submitted = as_utc(rating.submitted_at)
         answers = list(answer_pairs(rating))
+        if rating.verified:
+            # Verified (dossier-linked) ratings are counted again under "v:", so the
+            # verified figures and, by difference, the unverified ones can be read.
+            answers += [("trust", "verified")] + [(VERIFIED_PREFIX + q, a) for q, a in answers]
         buckets = ((DAY, rating.local_day), (MONTH, rating.local_day.replace(day=1)))
         for scope, scope_id in scopes:
             for grain, start in buckets:
@@ -83,7 +88,8 @@ class Deltas:
 
 # What a fold reads of a rating: plain rows, not ORM objects, for speed.
 FOLD_COLUMNS = (Rating.unit_id, Rating.counter_id, Rating.officer_id, Rating.submitted_at,
-                Rating.local_day, Rating.flag_reason, Rating.overall, Rating.elements, Rating.conduct)
+                Rating.local_day, Rating.flag_reason, Rating.verified, Rating.overall, Rating.elements,
+                Rating.conduct)
 
 
 def answer_pairs(rating) -> Iterable[tuple[str, str]]:

@@ -16,12 +16,15 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
+from . import trust
+from .aggregation_keys import VERIFIED_PREFIX
 from .clock import as_utc
 from .extensions import db, redis_client
 from .instrument import current_instrument
-from .models import SummaryAnswer, SummaryTotal, Unit
+from .models import Dossier, SummaryAnswer, SummaryTotal, Unit
 from .models.summaries import DAY, MONTH
 from .scoring import compose
+from .unit_tree import subtree_ids
 
 
 GENERATION_KEY = "sipas:summary:generation"
@@ -123,14 +126,40 @@ def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, d
 
     instrument = current_instrument()
     min_level = current_app.config["SATISFIED_MIN_LEVEL"]
+
+    def figures_of(responses: int, counted: dict) -> dict:
+        return compose(responses, counted, instrument.element_keys, instrument.conduct_keys, min_level)
+
     result = {}
     for sid in scope_ids:
         responses, flagged, last = totals[sid]
-        figures = compose(responses, answers[sid], instrument.element_keys, instrument.conduct_keys, min_level)
+        figures = figures_of(responses, answers[sid])
         figures["flagged"] = flagged
         figures["as_of"] = last.isoformat() if last else None
+        verified, unverified = split_by_trust(answers[sid])
+        n_verified = answers[sid].get("trust", {}).get("verified", 0)
+        figures["verified"] = headline(figures_of(n_verified, verified))
+        figures["unverified"] = headline(figures_of(responses - n_verified, unverified))
+        figures["verified_share_pct"] = round(100.0 * n_verified / responses, 2) if responses else None
         result[sid] = figures
     return result
+
+
+def split_by_trust(counted: dict) -> tuple[dict, dict]:
+    """Answer counts of the verified ratings, and of the rest by difference."""
+    verified = {q[len(VERIFIED_PREFIX):]: dist for q, dist in counted.items() if q.startswith(VERIFIED_PREFIX)}
+    unverified = {}
+    for question, dist in counted.items():
+        if question.startswith(VERIFIED_PREFIX) or question == "trust":
+            continue
+        mine = verified.get(question, {})
+        unverified[question] = {answer: n - mine.get(answer, 0) for answer, n in dist.items()}
+    return verified, unverified
+
+
+def headline(figures: dict) -> dict:
+    keys = ("responses", "satisfaction_pct", "mean_score", "sipas_index", "conduct_score")
+    return {key: figures[key] for key in keys}
 
 
 def unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> dict:
@@ -147,14 +176,32 @@ def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> d
         select(Unit).where(Unit.parent_id == unit.id, Unit.successor_id.is_(None)).order_by(Unit.code)
     ))
     figures = figures_by_scope("unit", [unit.id] + [c.id for c in children], date_from, date_to)
+    dossiers = trust.for_units(subtrees(unit, children), date_from, date_to)
     summary = {"unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}}
     summary.update(_period(date_from, date_to))
     summary.update(figures[unit.id])
+    summary.update(dossiers[unit.id])
     summary["children"] = [
-        {"code": child.code, "name": child.name, "kind": child.kind, **figures[child.id]}
+        {"code": child.code, "name": child.name, "kind": child.kind, **figures[child.id], **dossiers[child.id]}
         for child in children
     ]
     return summary
+
+
+def subtrees(unit: Unit, children: list[Unit]) -> dict[int, set[int]]:
+    """The unit ids under the unit and under each child, from one walk of the tree."""
+    members = subtree_ids(unit.id)
+    parents = dict(db.session.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(members))).all())
+    groups: dict[int, set[int]] = {unit.id: set(members)}
+    groups.update({child.id: set() for child in children})
+    for member in members:
+        current = member
+        while current is not None and current != unit.id:
+            if current in groups and current != unit.id:
+                groups[current].add(member)
+                break
+            current = parents.get(current)
+    return groups
 
 
 def scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:
@@ -165,6 +212,8 @@ def scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: da
 def _scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:
     summary = _period(date_from, date_to)
     summary.update(figures_by_scope(scope, [scope_id], date_from, date_to)[scope_id])
+    column = {"counter": Dossier.counter_id, "officer": Dossier.officer_id}[scope]
+    summary.update(trust.for_column(column, scope_id, date_from, date_to))
     return summary
 
 

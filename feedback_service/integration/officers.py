@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
+from ..api.params import period
 from ..errors import ApiError
-from ..models import Counter, Officer, Unit
 from ..extensions import db
+from ..models import Counter, Officer, Unit
+from ..summaries import scope_summary
 from ..unit_tree import subtree_ids
 from . import integration, require_scope
 
@@ -32,3 +34,16 @@ def unit_officers(code: str):
             for officer, unit_code, counter_code in rows
         ],
     })
+
+
+@integration.get("/officers/<code>/summary")
+def officer_summary(code: str):
+    """An officer's figures: behind a key, as officers' figures are not public."""
+    officer = db.session.scalar(select(Officer).where(Officer.code == code))
+    if officer is None:
+        raise ApiError(404, f"no officer with code {code!r}")
+    require_scope(officer.unit_id)
+    summary = {"officer": {"code": officer.code, "name": officer.name, "unit_code": officer.unit.code,
+                           "counter_id": officer.counter_id}}
+    summary.update(scope_summary("officer", officer.id, *period()))
+    return jsonify(summary)
