@@ -66,6 +66,15 @@ def from_environment() -> dict:
         "SUMMARY_CACHE_SECONDS": _int("SUMMARY_CACHE_SECONDS", 60),
         "AGGREGATION_BATCH_SIZE": _int("AGGREGATION_BATCH_SIZE", 1000),
         "SWEEP_INTERVAL_SECONDS": _int("SWEEP_INTERVAL_SECONDS", 30),
+        # Dossiers (the one-door e-system). Receipt codes follow TT 01/2018/TT-VPCP unless a
+        # province's e-system uses another shape: then set a regex here.
+        "DOSSIER_CODE_PATTERN": os.environ.get("DOSSIER_CODE_PATTERN") or None,
+        "DOSSIER_BATCH_MAX_BYTES": _int("DOSSIER_BATCH_MAX_BYTES", 2 * 1024 * 1024),
+        # A dossier can be rated from receipt until this many days after its result is returned.
+        "DOSSIER_RATING_DAYS": _int("DOSSIER_RATING_DAYS", 30),
+        # Negative-feedback webhooks: attempts before a delivery is dead-lettered.
+        "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 5),
+        "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "LANGUAGES": ["vi", "en"],
