@@ -22,8 +22,9 @@ from sqlalchemy import insert
 
 from .extensions import db
 from .instrument import Instrument
-from .models import Counter, Officer, PendingFold, Rating
+from .models import Counter, Dossier, Officer, PendingFold, Rating
 from .queues import nudge_aggregation
+from .webhooks import add_alert_deliveries, send_alerts
 
 PHONE_PATTERN = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")
@@ -173,19 +174,32 @@ def client_hash(address: str | None, moment: datetime) -> str | None:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
 
 
-def store_rating(answers: Answers, counter: Counter, officer: Officer | None, *, channel: str,
+def store_rating(answers: Answers, counter: Counter | None, officer: Officer | None, *, channel: str,
                  instrument: Instrument, language: str = "vi", flag_reason: str | None = None,
-                 client_address: str | None = None) -> Rating:
-    """Commit the rating and its outbox row together, then nudge the workers."""
+                 client_address: str | None = None, dossier: Dossier | None = None,
+                 verified: bool = False, procedure_code: str | None = None,
+                 unit_id: int | None = None) -> Rating:
+    """Commit the rating and its outbox row together, then nudge the workers.
+
+    A dossier rating may have no counter (an online dossier): `unit_id` then says
+    where it belongs. With a `dossier`, the database's unique `dossier_id` refuses a
+    second rating with an IntegrityError, raised after the rollback.
+    """
+    if unit_id is None:
+        if counter is None:
+            raise ValueError("a rating needs a counter or a unit_id")
+        unit_id = counter.unit_id
     now = datetime.now(timezone.utc)
     rating = Rating(
         submitted_at=now,
         local_day=local_day(now),
-        unit_id=counter.unit_id,
-        counter_id=counter.id,
+        unit_id=unit_id,
+        counter_id=counter.id if counter else None,
         officer_id=officer.id if officer else None,
+        dossier_id=dossier.id if dossier else None,
+        procedure_code=procedure_code,
         channel=channel,
-        verified=False,
+        verified=verified,
         instrument_version=instrument.version,
         language=language,
         overall=answers.overall,
@@ -202,9 +216,12 @@ def store_rating(answers: Answers, counter: Counter, officer: Officer | None, *,
         db.session.add(rating)
         db.session.flush()
         db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
+        # Only a negative rating adds anything here: its alert rows, committed with it.
+        alerts = add_alert_deliveries(rating)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     nudge_aggregation()
+    send_alerts(alerts)
     return rating

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feedback_service.queues import AGGREGATION
+from feedback_service.queues import AGGREGATION, DEFAULT
 
 
 @dataclass(frozen=True)
@@ -18,4 +18,6 @@ class Periodic:
 PERIODIC_JOBS = (
     # Catches whatever a lost nudge missed (Redis down at submission, a crash).
     Periodic("aggregation-sweep", "worker.aggregation.fold_pending", AGGREGATION, "SWEEP_INTERVAL_SECONDS"),
+    # Sends webhook deliveries whose job was lost and those whose backoff is over.
+    Periodic("webhook-sweep", "worker.webhooks.sweep_pending", DEFAULT, "SWEEP_INTERVAL_SECONDS"),
 )

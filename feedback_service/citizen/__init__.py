@@ -7,4 +7,4 @@ from flask import Blueprint
 
 citizen = Blueprint("citizen", __name__, template_folder="../templates")
 
-from . import pages, posters  # noqa: E402,F401  (routes register on import)
+from . import dossier_pages, pages, posters  # noqa: E402,F401  (routes register on import)

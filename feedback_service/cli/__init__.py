@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, clients, demo, units, workers
+    from . import aggregation, clients, demo, dossiers, units, webhooks, workers
 
-    for module in (aggregation, workers, units, demo, clients):
+    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers):
         module.register(app)

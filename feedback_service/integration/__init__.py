@@ -29,4 +29,4 @@ def require_scope(unit_id: int) -> None:
         raise ApiError(403, "this API key is not allowed to touch that unit", code="forbidden")
 
 
-from . import officers  # noqa: E402,F401  (routes register on import)
+from . import dossiers, officers  # noqa: E402,F401  (routes register on import)
