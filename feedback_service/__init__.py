@@ -48,6 +48,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
 
+    from werkzeug.routing import IntegerConverter
+
+    class RowId(IntegerConverter):
+        """`<id:…>`: a database row id. Out of range is 404, not an overflow in the driver."""
+
+        def __init__(self, url_map) -> None:
+            super().__init__(url_map, min=1, max=2**31 - 1)
+
+    app.url_map.converters["id"] = RowId
     _register_blueprints(app)
 
     from . import cli, errors
@@ -63,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .citizen import citizen
     from .health import health
     from .integration import integration
+    from .openapi import api_docs
 
     # Public by design: citizen pages (the signed token is the only key).
     app.register_blueprint(citizen)
@@ -72,3 +82,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(integration, url_prefix="/api/v1")
     # Public by design: probes and metrics reveal no rating.
     app.register_blueprint(health)
+    # Public by design: the API's description (/openapi.json, /docs) reveals no data.
+    app.register_blueprint(api_docs)

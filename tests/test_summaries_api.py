@@ -86,3 +86,10 @@ def test_summaries_answer_without_redis(make_app, backend):
         tree()
     response = app.test_client().get("/api/v1/units/04/summary")
     assert response.status_code == 200 and response.get_json()["responses"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/counters/99999999999999999999/summary", "/api/v1/counters/0/summary",
+                                  "/api/v1/counters/9223372036854775808/qr.png"])
+def test_ids_out_of_range_are_404_not_500(client, units, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

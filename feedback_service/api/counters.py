@@ -67,7 +67,7 @@ def _qr_response(counter_id: int, fmt: str, size: int | None) -> Response:
     return response
 
 
-@api.get("/counters/<int:counter_id>/qr.png")
+@api.get("/counters/<id:counter_id>/qr.png")
 def counter_qr_png(counter_id: int):
     errors: list[dict] = []
     size = _int_arg("size", qr.PNG_SIZE_DEFAULT, qr.PNG_SIZE_MIN, qr.PNG_SIZE_MAX, errors)
@@ -75,7 +75,7 @@ def counter_qr_png(counter_id: int):
     return _qr_response(counter_id, "png", size)
 
 
-@api.get("/counters/<int:counter_id>/qr.svg")
+@api.get("/counters/<id:counter_id>/qr.svg")
 def counter_qr_svg(counter_id: int):
     # A vector image has no pixel size: `?size=` is ignored here.
     return _qr_response(counter_id, "svg", None)

@@ -19,7 +19,7 @@ def unit_summary_route(code: str):
     return jsonify(unit_summary(unit, *period()))
 
 
-@api.get("/counters/<int:counter_id>/summary")
+@api.get("/counters/<id:counter_id>/summary")
 def counter_summary_route(counter_id: int):
     counter = db.session.get(Counter, counter_id)
     if counter is None:

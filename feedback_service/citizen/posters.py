@@ -38,7 +38,7 @@ def _conduct_title(items: list[tuple[str, str]]) -> str:
     return _("Cán bộ một cửa cam kết")
 
 
-@citizen.get("/counters/<int:counter_id>/poster")
+@citizen.get("/counters/<id:counter_id>/poster")
 def counter_poster(counter_id: int):
     counter = db.session.get(Counter, counter_id)
     if counter is None or not counter.active:

@@ -1,0 +1,180 @@
+"""Shared pieces of the spec: the error envelope, the summary figures, parameters.
+
+Response schemas say `additionalProperties: false` on purpose: a field added to a
+route and not here makes tests/test_openapi.py fail, so the spec cannot drift
+silently from what the routes answer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import _HTTP_CODES
+from ..scoring import LEVELS
+
+Schema = dict[str, Any]
+
+NULLABLE_NUMBER: Schema = {"type": ["number", "null"]}
+COUNT: Schema = {"type": "integer", "minimum": 0}
+# Row ids are 32-bit (the `<id:…>` URL converter answers 404 beyond), as on PostgreSQL.
+ID_MAX = 2**31 - 1
+ID: Schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_MAX}
+
+# The statuses that answer with the error envelope, and what each means here.
+ERROR_MEANINGS = {
+    400: "The body is not valid JSON.",
+    401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`).",
+    403: "The API key is scoped to a unit subtree that does not contain this object.",
+    404: "No such object (or it is inactive, or the token is unknown or revoked).",
+    405: "The method is not allowed on this path.",
+    409: "The object already exists with other facts; `details` names the differing fields.",
+    413: "The body is larger than the server accepts.",
+    415: "The body is not sent as `application/json`.",
+    422: "The request is well-formed but invalid; `details` lists every invalid field.",
+    429: "Too many requests from this address or for this counter; see `Retry-After`.",
+    500: "An unexpected error; it has been logged, no detail is given.",
+}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def bare(schema: Schema) -> Schema:
+    """A validation schema as it sits in the spec: the dialect is declared once for the whole spec."""
+    return {key: value for key, value in schema.items() if key != "$schema"}
+
+
+def obj(properties: dict[str, Schema], required: list[str] | None = None, **extra: Any) -> Schema:
+    """A closed object: every listed property required unless `required` says otherwise."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties) if required is None else required,
+        "properties": properties,
+        **extra,
+    }
+
+
+def error_schemas() -> dict[str, Schema]:
+    return {
+        "ErrorDetail": obj({
+            "field": {"type": "string", "description": "Dotted path of the field, `(body)` for the whole body."},
+            "code": {"type": "string", "examples": ["required", "wrong_type", "out_of_range", "unknown_field"]},
+            "message": {"type": "string"},
+        }, description="One problem with one field."),
+        "Error": obj({
+            "error": obj({
+                "status": {"type": "integer", "description": "The HTTP status, repeated."},
+                "code": {"type": "string", "description": "Machine-readable reason, stable across versions.",
+                         "examples": sorted(set(_HTTP_CODES.values()))},
+                "message": {"type": "string", "description": "For a developer, in English."},
+                "details": {"type": "array", "items": ref("ErrorDetail")},
+            }),
+        }, description="The one error envelope every API error answers with."),
+    }
+
+
+def error_responses() -> dict[str, Schema]:
+    """Components `responses`: one per error status, all with the envelope."""
+    return {
+        str(status): {
+            "description": meaning,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+        for status, meaning in ERROR_MEANINGS.items()
+    }
+
+
+def errors(*statuses: int) -> dict[str, Schema]:
+    return {str(s): {"$ref": f"#/components/responses/{s}"} for s in statuses}
+
+
+def summary_schemas() -> dict[str, Schema]:
+    """The figures of summaries.py, scoring.py and trust.py (see their docstrings for the method)."""
+    headline = {
+        "responses": {**COUNT, "description": "Ratings in the period."},
+        "satisfaction_pct": {**NULLABLE_NUMBER, "description": "% of overall answers at level 4–5 (null: none)."},
+        "mean_score": {**NULLABLE_NUMBER, "description": "Mean overall answer, 1–5."},
+        "sipas_index": {**NULLABLE_NUMBER,
+                        "description": "Mean of the SIPAS element indices that have answers."},
+        "conduct_score": {**NULLABLE_NUMBER, "description": "Mean of the \"6 biết\" conduct percentages."},
+    }
+    figures = {
+        "responses": headline["responses"],
+        "overall": obj({level: COUNT for level in LEVELS},
+                       description="Overall answers per level (1 rất không hài lòng … 5 rất hài lòng)."),
+        "satisfaction_pct": headline["satisfaction_pct"],
+        "mean_score": headline["mean_score"],
+        "elements": {"type": "object", "additionalProperties": ref("ElementFigures"),
+                     "description": "The five SIPAS elements, by instrument key (access, procedure, …)."},
+        "sipas_index": headline["sipas_index"],
+        "conduct": {"type": "object", "additionalProperties": ref("ConductFigures"),
+                    "description": "The \"6 biết\" conduct items, by instrument key (greet, smile, …)."},
+        "conduct_score": headline["conduct_score"],
+        "flagged": {**COUNT, "description": "Ratings flagged as likely misuse, left out of the figures."},
+        "as_of": {"type": ["string", "null"], "format": "date-time",
+                  "description": "When the newest rating counted was submitted."},
+        "verified": ref("Headline"),
+        "unverified": ref("Headline"),
+        "verified_share_pct": {**NULLABLE_NUMBER,
+                               "description": "% of ratings verified by a dossier (hồ sơ) QR."},
+    }
+    dossiers = {
+        "dossiers_received": {**COUNT, "description": "Dossiers (hồ sơ) received in the period, not cancelled."},
+        "dossiers_returned": {**COUNT, "description": "Dossiers whose result was returned in the period."},
+        "dossiers_on_time": COUNT,
+        "dossiers_late": COUNT,
+        "on_time_pct": {**NULLABLE_NUMBER, "description": "On time ÷ (on time + late) × 100."},
+        "dossiers_rated": {**COUNT, "description": "Returned dossiers with an unflagged rating."},
+        "response_rate": {**NULLABLE_NUMBER, "description": "Rated ÷ returned dossiers × 100."},
+        "satisfaction_by_timeliness": obj({"on_time": ref("Timeliness"), "late": ref("Timeliness")}),
+    }
+    unit = {"code": {"type": "string"}, "name": {"type": "string"},
+            "kind": {"type": "string", "description": "tỉnh, thành phố, xã, phường, đặc khu, …"}}
+    period = {"period": ref("Period")}
+    return {
+        "Headline": obj(headline),
+        "ElementFigures": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER, "mean": NULLABLE_NUMBER}),
+        "ConductFigures": obj({"yes": COUNT, "no": COUNT, "unknown": COUNT,
+                               "pct": {**NULLABLE_NUMBER, "description": "yes ÷ (yes + no) × 100."}}),
+        "Timeliness": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER}),
+        "Period": obj({
+            "from": {"type": ["string", "null"], "format": "date"},
+            "to": {"type": ["string", "null"], "format": "date"},
+            "timezone": {"type": "string", "examples": ["Asia/Ho_Chi_Minh"]},
+        }, description="The local days counted (inclusive); null for an open end."),
+        "UnitRef": obj(unit),
+        "ChildSummary": obj({**unit, **figures, **dossiers}, description="A direct child unit's figures."),
+        "UnitSummary": obj({
+            "unit": ref("UnitRef"), **period, **figures, **dossiers,
+            "children": {"type": "array", "items": ref("ChildSummary")},
+        }, description="A unit's figures over its whole subtree, and each direct child's."),
+        "CounterSummary": obj({
+            "counter": obj({"id": ID, "name": {"type": "string"}, "unit_code": {"type": "string"}}),
+            **period, **figures, **dossiers,
+        }, description="One counter's (quầy) figures."),
+        "OfficerSummary": obj({
+            "officer": obj({"code": {"type": "string"}, "name": {"type": "string"},
+                            "unit_code": {"type": "string"}, "counter_id": {"type": ["integer", "null"]}}),
+            **period, **figures, **dossiers,
+        }, description="One officer's (công chức) figures."),
+    }
+
+
+PERIOD_PARAMETERS: list[Schema] = [
+    {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "First local day counted, YYYY-MM-DD (inclusive).", "example": "2026-01-01"},
+    {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "Last local day counted, YYYY-MM-DD (inclusive); not before `from`.",
+     "example": "2026-03-31"},
+]
+
+
+def path_code(example: str, description: str) -> Schema:
+    return {"name": "code", "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 60}, "example": example}
+
+
+def path_counter_id() -> Schema:
+    return {"name": "counter_id", "in": "path", "required": True, "description": "The counter's id.",
+            "schema": ID, "example": 1}

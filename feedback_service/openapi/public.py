@@ -1,0 +1,172 @@
+"""The public part of the spec: ratings, summaries, counters and their QR codes, probes."""
+from __future__ import annotations
+
+from .. import qr
+from ..api.counters import PER_PAGE_DEFAULT, PER_PAGE_MAX
+from ..api.ratings import CHANNELS_ACCEPTED
+from ..instrument import Instrument
+from ..submission import submission_schema
+from .components import ID, PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, path_counter_id, ref
+
+UNIT_CODE = path_code("01273", "The unit's official code (2-digit province, 5-digit commune).")
+
+
+def json_response(description: str, schema: Schema, **extra: Schema) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
+
+
+def image_responses(mimetype: str, what: str) -> dict[str, Schema]:
+    """200 with the image, or 304 to a matching `If-None-Match`; both carry the ETag."""
+    etag = {"ETag": {"description": "Changes when the feedback URL does.", "schema": {"type": "string"}}}
+    return {
+        "200": {"description": what, "headers": etag,
+                "content": {mimetype: {"schema": {"type": "string", "contentMediaType": mimetype}}}},
+        "304": {"description": "Not modified: the image named by `If-None-Match` is still current.",
+                "headers": etag},
+    }
+
+
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
+                 "description": "An ETag from an earlier answer; a match answers 304 without the image.",
+                 "schema": {"type": "string"}}
+
+
+def rating_example(instrument: Instrument) -> dict:
+    return {
+        "token": "(the signed token from the counter's QR URL)",
+        "overall": 5,
+        "conduct": {key: True for key in instrument.conduct_keys},
+        "elements": {key: 5 for key in instrument.element_keys},
+        "comment": "Cán bộ hướng dẫn tận tình.",
+        "language": "vi",
+    }
+
+
+def schemas(instrument: Instrument) -> dict[str, Schema]:
+    return {
+        # Exactly what the route validates with: spec and checks cannot drift.
+        "RatingSubmission": bare(submission_schema(instrument)),
+        "RatingCreated": obj({
+            "id": ID,
+            "flagged": {"type": "boolean", "description": "Stored but held out of the figures as likely misuse."},
+            "instrument_version": {"type": "string", "examples": ["sipas-6biet-v1"]},
+        }),
+        "Counter": obj({
+            "id": ID, "code": {"type": "string"}, "name": {"type": "string"},
+            "unit_code": {"type": "string"}, "unit_name": {"type": "string"},
+            "feedback_url": {"type": "string", "format": "uri", "description": "What the poster's QR encodes."},
+            "qr_png": {"type": "string", "format": "uri"}, "qr_svg": {"type": "string", "format": "uri"},
+            "poster": {"type": "string", "format": "uri", "description": "A printable A4 poster page."},
+        }),
+        "CounterList": obj({
+            "unit": ref("UnitRef"), "counters": {"type": "array", "items": ref("Counter")},
+            "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+        }),
+        "Health": obj({"status": {"const": "ok"}}),
+        "Readiness": obj({
+            "status": {"enum": ["ok", "unavailable"]},
+            "checks": obj({"database": {"type": "string"}, "redis": {"type": "string"}},
+                          description="`ok`, or `error: <kind>`."),
+        }),
+    }
+
+
+def paths(instrument: Instrument) -> dict[str, Schema]:
+    return {
+        "/api/v1/ratings": {"post": {
+            "operationId": "createRating",
+            "tags": ["Ratings"],
+            "summary": "Submit a rating from a kiosk or an app",
+            "description": (
+                "One citizen's answers: the overall question (1–5), the \"6 biết\" conduct items "
+                "(yes / no / null), the five SIPAS elements (1–5), a comment and an optional call-back "
+                "number with consent. `token` is the signed token of the counter's QR URL. Every invalid "
+                "field is reported at once (422). Limited per address and per counter (429)."
+            ),
+            "parameters": [{
+                "name": "channel", "in": "query", "required": False,
+                "schema": {"enum": list(CHANNELS_ACCEPTED), "default": "api"},
+                "description": "Where the rating was given.",
+            }],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": ref("RatingSubmission"), "example": rating_example(instrument)}}},
+            "responses": {
+                "201": json_response("Stored; counted in the summaries within seconds.", ref("RatingCreated")),
+                **errors(400, 404, 413, 415, 422, 429, 500),
+            },
+        }},
+        "/api/v1/units/{code}/summary": {"get": {
+            "operationId": "getUnitSummary",
+            "tags": ["Summaries"],
+            "summary": "A unit's satisfaction summary (SIPAS figures)",
+            "description": (
+                "Figures for the unit's whole subtree and for each direct child: satisfaction %, mean "
+                "score, the SIPAS element indices, the \"6 biết\" conduct percentages, verified vs "
+                "unverified ratings, and the dossier (hồ sơ) denominators. Aggregated figures only, "
+                "never comments or personal data."
+            ),
+            "parameters": [UNIT_CODE, *PERIOD_PARAMETERS],
+            "responses": {"200": json_response("The summary.", ref("UnitSummary")),
+                          **errors(404, 422, 500)},
+        }},
+        "/api/v1/counters/{counter_id}/summary": {"get": {
+            "operationId": "getCounterSummary",
+            "tags": ["Summaries"],
+            "summary": "A counter's satisfaction summary",
+            "description": "The same figures as a unit summary, for one counter (quầy).",
+            "parameters": [path_counter_id(), *PERIOD_PARAMETERS],
+            "responses": {"200": json_response("The summary.", ref("CounterSummary")),
+                          **errors(404, 422, 500)},
+        }},
+        "/api/v1/units/{code}/counters": {"get": {
+            "operationId": "listUnitCounters",
+            "tags": ["Counters"],
+            "summary": "Active counters of a unit subtree, for printing posters",
+            "description": "Paged, ordered by unit code then counter code.",
+            "parameters": [
+                UNIT_CODE,
+                {"name": "page", "in": "query", "required": False, "description": "From 1.",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 10**9, "default": 1}},
+                {"name": "per_page", "in": "query", "required": False, "description": "Counters per page.",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": PER_PAGE_MAX,
+                            "default": PER_PAGE_DEFAULT}},
+            ],
+            "responses": {"200": json_response("One page of counters.", ref("CounterList")),
+                          **errors(404, 422, 500)},
+        }},
+        "/api/v1/counters/{counter_id}/qr.png": {"get": {
+            "operationId": "getCounterQrPng",
+            "tags": ["Counters"],
+            "summary": "The counter's feedback QR code as PNG",
+            "parameters": [
+                path_counter_id(),
+                {"name": "size", "in": "query", "required": False, "description": "Width in pixels.",
+                 "schema": {"type": "integer", "minimum": qr.PNG_SIZE_MIN, "maximum": qr.PNG_SIZE_MAX,
+                            "default": qr.PNG_SIZE_DEFAULT}},
+                IF_NONE_MATCH,
+            ],
+            "responses": {**image_responses("image/png", "The PNG image."), **errors(404, 422, 500)},
+        }},
+        "/api/v1/counters/{counter_id}/qr.svg": {"get": {
+            "operationId": "getCounterQrSvg",
+            "tags": ["Counters"],
+            "summary": "The counter's feedback QR code as SVG",
+            "description": "A vector image for print shops; `size` is ignored.",
+            "parameters": [path_counter_id(), IF_NONE_MATCH],
+            "responses": {**image_responses("image/svg+xml", "The SVG image."), **errors(404, 500)},
+        }},
+        "/healthz": {"get": {
+            "operationId": "getLiveness",
+            "tags": ["Probes"],
+            "summary": "Liveness probe",
+            "responses": {"200": json_response("The process answers.", ref("Health"))},
+        }},
+        "/readyz": {"get": {
+            "operationId": "getReadiness",
+            "tags": ["Probes"],
+            "summary": "Readiness probe: the database and Redis answer",
+            "responses": {"200": json_response("Ready.", ref("Readiness")),
+                          "503": json_response("Not ready; `checks` says what failed.", ref("Readiness"))},
+        }},
+    }

@@ -1,0 +1,73 @@
+"""The whole spec, assembled from its areas; built once per app (see `spec_for`)."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..instrument import current_instrument
+from . import components, integration, public
+from .components import Schema
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+API_VERSION = "1.0.0"
+
+INTRO = """\
+Citizen satisfaction (SIPAS) feedback for Vietnam's one-stop counters (Bộ phận Một cửa): citizens rate \
+a counter, an officer's conduct (the "6 biết") and the five SIPAS elements by scanning a QR code at the \
+counter or beside a dossier (hồ sơ) receipt. This API takes ratings from kiosks and apps, publishes \
+aggregated summaries and counters' QR codes, and lets the one-door e-system register dossiers.
+
+**Authentication.** Routes marked *public* need no key. The integration routes (officers, dossiers) \
+need `Authorization: Bearer <key>`; a key belongs to one unit and reaches that unit's whole subtree \
+(401 without a valid key, 403 outside its subtree). Keys are issued by an operator \
+(`flask clients create --unit <code> --name <name>`).
+
+**Errors.** Every error answers with one JSON envelope: \
+`{"error": {"status": 422, "code": "validation_failed", "message": "…", "details": [{"field": "overall", \
+"code": "out_of_range", "message": "…"}]}}`. `code` is stable; `details` lists every invalid field at \
+once; no error ever carries a stack trace.
+"""
+
+
+def build_spec() -> Schema:
+    """The OpenAPI 3.1 document; needs an app context (the instrument shapes the rating body)."""
+    instrument = current_instrument()
+    paths = {**public.paths(instrument), **integration.paths()}
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": DIALECT,
+        "info": {
+            "title": "SIPAS QR feedback API",
+            "version": API_VERSION,
+            "summary": "Ratings, satisfaction summaries, counters' QR codes and dossiers (hồ sơ).",
+            "description": INTRO,
+        },
+        "servers": [{"url": "/", "description": "This server"}],
+        "tags": [
+            {"name": "Ratings", "description": "A citizen's rating, from a kiosk or an app."},
+            {"name": "Summaries", "description": "Aggregated SIPAS figures; public."},
+            {"name": "Counters", "description": "Counters (quầy) and the QR codes on their posters."},
+            {"name": "Officers", "description": "Officers (công chức) and their figures; API key required."},
+            {"name": "Dossiers", "description": "Dossiers (hồ sơ) from the one-door e-system; API key required."},
+            {"name": "Probes", "description": "Liveness and readiness for operators."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": {**components.error_schemas(), **components.summary_schemas(),
+                        **public.schemas(instrument), **integration.schemas()},
+            "responses": components.error_responses(),
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "An integration client's API key, scoped to one unit subtree.",
+            }},
+        },
+    }
+
+
+def spec_for(app: Flask | None = None) -> Schema:
+    """The app's spec, built on first use: it depends only on code and the instrument setting."""
+    app = app or current_app._get_current_object()
+    spec = app.extensions.get("openapi_spec")
+    if spec is None:
+        with app.app_context():
+            spec = app.extensions["openapi_spec"] = build_spec()
+    return spec
