@@ -100,29 +100,35 @@ def _draw(url: str, fmt: str, size: int | None) -> bytes:
     raise ValueError(f"unknown QR format {fmt!r}")
 
 
-def counter_qr(counter: Counter, fmt: str, size: int | None = None) -> QrImage:
-    """The counter's QR image, from Redis when cached; drawn (and cached) otherwise."""
-    url = counter_url(counter)
-    size = size if fmt == "png" else None
-    key = cache_key(counter, fmt, size)
+def cached_image(key: str, url: str, fmt: str, size: int | None) -> bytes:
+    """The image under `key` in Redis, else drawn and cached there. Redis is only a
+    cache: when it is down the image is drawn and served all the same."""
     ttl = current_app.config["QR_CACHE_SECONDS"]
     store = rq_redis()  # bytes in, bytes out
-    data: bytes | None = None
     reachable = ttl > 0
     if reachable:
         try:
             data = store.get(key)
+            if data is not None:
+                return data
         except RedisError as exc:
             # Don't also try the write: a hung Redis would cost its timeout twice.
             reachable = False
             log.warning("QR cache read failed, drawing instead: %s", exc)
-    if data is None:
-        data = _draw(url, fmt, size)
-        if reachable:
-            try:
-                store.set(key, data, ex=ttl)
-            except RedisError as exc:
-                log.warning("QR cache write failed: %s", exc)
+    data = _draw(url, fmt, size)
+    if reachable:
+        try:
+            store.set(key, data, ex=ttl)
+        except RedisError as exc:
+            log.warning("QR cache write failed: %s", exc)
+    return data
+
+
+def counter_qr(counter: Counter, fmt: str, size: int | None = None) -> QrImage:
+    """The counter's QR image, from Redis when cached; drawn (and cached) otherwise."""
+    url = counter_url(counter)
+    size = size if fmt == "png" else None
+    data = cached_image(cache_key(counter, fmt, size), url, fmt, size)
     return QrImage(data=data, mimetype=MIMETYPES[fmt], etag=image_etag(url, fmt, size))
 
 

@@ -2,10 +2,7 @@
 happens to them; each dossier gets a feedback URL and a QR to print on its receipt."""
 from __future__ import annotations
 
-import logging
-
 from flask import Response, current_app, g, jsonify, request, url_for
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,12 +12,11 @@ from ..dossier_tokens import dossier_url
 from ..dossiers import (BATCH_MAX_ITEMS, DossierForbidden, DossierInvalid, Lookups, Outcome, apply_update,
                         as_utc, check_registration, check_update, existing_dossiers, register)
 from ..errors import ApiError
-from ..extensions import db, rq_redis
-from ..summaries import bump_generation
+from ..extensions import db
 from ..models import Dossier
+from ..summaries import bump_generation
 from . import integration, require_scope
 
-log = logging.getLogger(__name__)
 
 # A batch of 1,000 dossiers is about 500 KB of JSON; the app-wide limit stays small.
 BATCH_MAX_BYTES_DEFAULT = 2 * 1024 * 1024
@@ -241,28 +237,6 @@ def _size_arg() -> int:
     return size
 
 
-def _cached_image(dossier: Dossier, url: str, fmt: str, size: int | None, etag: str) -> bytes:
-    """The image from Redis, else drawn and cached; Redis is only a cache here."""
-    key = f"qr:dossier:{dossier.id}:{fmt}:{size or 0}:{etag}"
-    ttl = current_app.config["QR_CACHE_SECONDS"]
-    store = rq_redis()
-    if ttl > 0:
-        try:
-            data = store.get(key)
-            if data is not None:
-                return data
-        except RedisError as exc:
-            log.warning("QR cache read failed, drawing instead: %s", exc)
-            ttl = 0
-    data = qr.render_png(url, size or RECEIPT_QR_SIZE) if fmt == "png" else qr.render_svg(url)
-    if ttl > 0:
-        try:
-            store.set(key, data, ex=ttl)
-        except RedisError as exc:
-            log.warning("QR cache write failed: %s", exc)
-    return data
-
-
 def _qr_response(code: str, fmt: str, size: int | None) -> Response:
     dossier = _scoped_dossier(code)
     url = dossier_url(dossier)
@@ -270,7 +244,8 @@ def _qr_response(code: str, fmt: str, size: int | None) -> Response:
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        response = Response(_cached_image(dossier, url, fmt, size, etag), mimetype=qr.MIMETYPES[fmt])
+        key = f"qr:dossier:{dossier.id}:{fmt}:{size or 0}:{etag}"
+        response = Response(qr.cached_image(key, url, fmt, size), mimetype=qr.MIMETYPES[fmt])
     response.set_etag(etag)
     # Behind an API key: shared caches must not keep it.
     response.cache_control.private = True
