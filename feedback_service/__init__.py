@@ -11,7 +11,7 @@ def create_app(config: dict | None = None) -> Flask:
     first use, so the factory is cheap and safe to call from any process.
     """
     from . import config as settings
-    from .extensions import babel, db, init_redis, limiter, migrate
+    from .extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
     from .i18n import pick, remember_locale, select_locale
 
     app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    csrf.init_app(app)
     init_redis(app)
     app.after_request(remember_locale)
     app.jinja_env.globals["pick"] = pick
@@ -71,6 +74,9 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .citizen import citizen
     from .health import health
+    from .accounts import accounts
+    from .dashboard import dashboard
+    from .extensions import csrf
     from .integration import integration
     from .openapi import api_docs
 
@@ -84,3 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     # Public by design: the API's description (/openapi.json, /docs) reveals no data.
     app.register_blueprint(api_docs)
+    # Public by design: the login form (rate limited, locks after repeated failures).
+    app.register_blueprint(accounts)
+    # Login required before every route; each route checks the unit against the user's subtree.
+    app.register_blueprint(dashboard, url_prefix="/dashboard")
+    # CSRF tokens protect every form of a logged-in session; these audiences have no such
+    # session: citizens post with a signed token in the URL, machines with a bearer key.
+    for anonymous_or_machine in (citizen, api, integration):
+        csrf.exempt(anonymous_or_machine)

@@ -55,10 +55,15 @@ def audit(actor: str, action: str, target: str, detail: dict) -> None:
 
 def in_scope(client: IntegrationClient, unit_id: int) -> bool:
     """Whether `unit_id` is the client's unit or below it."""
+    return in_scope_of(client.unit_id, unit_id)
+
+
+def in_scope_of(root_id: int, unit_id: int) -> bool:
+    """Whether `unit_id` is `root_id` or below it (walking up the parents)."""
     seen: set[int] = set()
     current: int | None = unit_id
     while current is not None and current not in seen:
-        if current == client.unit_id:
+        if current == root_id:
             return True
         seen.add(current)
         current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))

@@ -77,6 +77,11 @@ def from_environment() -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
         # First retry waits this long; each next one four times longer (capped at 6 hours).
         "WEBHOOK_BACKOFF_SECONDS": _int("WEBHOOK_BACKOFF_SECONDS", 30),
+        # Dashboard logins: this many wrong passwords in a row lock the account this long.
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),
+        # CSRF tokens live as long as the session; a form left open for hours still submits.
+        "WTF_CSRF_TIME_LIMIT": None,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "LANGUAGES": ["vi", "en"],

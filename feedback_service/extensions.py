@@ -10,8 +10,10 @@ import sqlite3
 from flask import Flask, current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from redis import Redis
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -35,6 +37,8 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=lambda: "unused", default_limits=[])
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
 
 @event.listens_for(Engine, "connect")

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, clients, demo, dossiers, units, webhooks, workers
+    from . import aggregation, clients, demo, dossiers, units, users, webhooks, workers
 
-    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers):
+    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers, users):
         module.register(app)

@@ -1,11 +1,12 @@
 """The record store: units and the people who serve at them, ratings, summaries,
-dossiers, API clients, the audit log and webhook deliveries."""
+dossiers, API clients, the audit log, webhook deliveries and dashboard users."""
 from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient
 from .ratings import PendingFold, Rating
 from .summaries import SummaryAnswer, SummaryTotal
 from .units import Counter, Officer, Unit
+from .users import User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
-           "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery"]
+           "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User"]

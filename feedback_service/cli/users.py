@@ -1,0 +1,57 @@
+"""`flask users create|reset-password|list`: dashboard accounts from the command line."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Unit, User
+from ..models.users import ROLES
+from ..users import AccountError, create_user, reset_password
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("users")
+    def users() -> None:
+        """Dashboard accounts."""
+
+    @users.command("create")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True, help="At least 8 characters.")
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--unit", "unit_code", help="Official code of the unit whose subtree the user sees.")
+    @click.option("--name", "display_name", default="", help="Name shown in the dashboard.")
+    @click.option("--email", default=None, help="Where notifications go.")
+    def create_command(username, password, role, unit_code, display_name, email) -> None:
+        """Create an account."""
+        unit = None
+        if unit_code:
+            unit = Unit.by_code(unit_code)
+            if unit is None:
+                raise click.ClickException(f"no unit with code {unit_code!r}")
+        try:
+            user = create_user(username, password, role, unit, display_name=display_name, email=email)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"user {user.id} {user.username} ({user.role}{', ' + unit.code if unit else ''}) created")
+
+    @users.command("reset-password")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    def reset_command(username, password) -> None:
+        """Set a new password (the admin-driven reset); the user's sessions end."""
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        try:
+            reset_password(user, password, actor="cli")
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"password of {username} reset")
+
+    @users.command("list")
+    def list_command() -> None:
+        for user in db.session.scalars(select(User).order_by(User.username)):
+            code = user.unit.code if user.unit else "-"
+            click.echo(f"{user.username}\t{user.role}\t{code}\t{'active' if user.active else 'inactive'}")
