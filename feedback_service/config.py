@@ -77,6 +77,8 @@ def from_environment() -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
         # First retry waits this long; each next one four times longer (capped at 6 hours).
         "WEBHOOK_BACKOFF_SECONDS": _int("WEBHOOK_BACKOFF_SECONDS", 30),
+        # Complaint cases are due this many working days (Mon–Fri) after the rating.
+        "CASE_SLA_WORKING_DAYS": _int("CASE_SLA_WORKING_DAYS", 5),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

@@ -20,6 +20,7 @@ from flask import current_app
 from jsonschema import Draft202012Validator, validators
 from sqlalchemy import insert
 
+from .cases import open_case
 from .extensions import db
 from .instrument import Instrument
 from .models import Counter, Dossier, Officer, PendingFold, Rating
@@ -218,6 +219,7 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
         db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
         # Only a negative rating adds anything here: its alert rows, committed with it.
         alerts = add_alert_deliveries(rating)
+        open_case(rating)  # a negative rating's complaint case, committed with it
         db.session.commit()
     except BaseException:
         db.session.rollback()

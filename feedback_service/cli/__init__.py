@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, clients, demo, dossiers, units, users, webhooks, workers
+    from . import aggregation, cases, clients, demo, dossiers, units, users, webhooks, workers
 
-    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers, users):
+    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers, users, cases):
         module.register(app)

@@ -8,9 +8,7 @@ from sqlalchemy import select
 from ..clients import in_scope_of
 from ..extensions import db
 from ..models import Unit
-
-# Roles that may change things (answer complaints, manage counters); viewers only read.
-ACTING_ROLES = ("admin", "province_officer", "unit_manager")
+from ..models.users import ACTING_ROLES
 
 
 def can_see(unit: Unit) -> bool:

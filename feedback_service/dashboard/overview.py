@@ -1,10 +1,42 @@
-"""The landing page and a unit's overview for a period."""
+"""The landing page, a unit's overview for a period, and the counter and officer pages.
+
+Headline figures come from `summaries.unit_summary` / `scope_summary`, the same
+calls behind the summary API, so the page and the API always agree. Every page
+checks scope: a counter or officer outside the user's subtree is a 404.
+"""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
-from . import dashboard
-from .access import home_unit, visible_unit
+from ..extensions import db
+from ..i18n import pick
+from ..instrument import current_instrument
+from ..models import Counter, Officer, Rating, Unit
+from ..summaries import scope_summary, unit_summary
+from ..unit_tree import subtree_ids
+from . import charts, dashboard, queries
+from .access import can_see, home_unit, visible_unit
+from .periods import PERIOD_KEYS, Period, from_request
+from .queries import MIN_ANSWERS
+
+SORT_DIRECTIONS = ("asc", "desc")
+
+
+@dashboard.app_template_global()
+def figure(value: float | None, n: int, suffix: str = "%", element_id: str | None = None) -> Markup:
+    """A figure, or "chưa đủ dữ liệu (n = 3)" when it rests on fewer than MIN_ANSWERS
+    answers. `data-value` / `data-n` carry the machine-readable numbers (tests, scripts)."""
+    id_attr = f' id="{escape(element_id)}"' if element_id else ""
+    if n < MIN_ANSWERS:
+        text = _("chưa đủ dữ liệu (n = %(n)s)", n=n)
+        return Markup(f'<span class="figure too-few"{id_attr} data-value="" data-n="{n}">{escape(text)}</span>')
+    if value is None:
+        return Markup(f'<span class="figure"{id_attr} data-value="" data-n="{n}">–</span>')
+    shown = format_decimal(value, format="#,##0.##")
+    return Markup(f'<span class="figure"{id_attr} data-value="{value}" data-n="{n}">{escape(shown)}{suffix}</span>')
 
 
 @dashboard.get("/")
@@ -18,4 +50,109 @@ def home():
 @dashboard.get("/units/<code>")
 def unit_overview(code: str):
     unit = visible_unit(code)
-    return render_template("dashboard/overview.html", unit=unit)
+    period = from_request()
+    summary = unit_summary(unit, period.date_from, period.date_to)
+    sort, descending = _sort_args()
+    ranking = sorted((c for c in summary["children"] if c["responses"]), key=_ranking_key)
+    silent = [c for c in summary["children"] if not c["responses"]]
+    return render_template(
+        "dashboard/overview.html", unit=unit, summary=summary, ranking=ranking, silent=silent,
+        officers=queries.officers_table([Officer.unit_id.in_(subtree_ids(unit.id))], period, sort, descending),
+        counters=queries.counters_table(unit.id, period),
+        crumbs=_unit_crumbs(unit, period), page_args={"code": unit.code, **period.query_args()},
+        **_common(period, "unit", unit.id, queries.unit_ratings(unit.id), summary, sort, descending),
+    )
+
+
+@dashboard.get("/counters/<int:counter_id>")
+def counter_page(counter_id: int):
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or not can_see(counter.unit):
+        abort(404)
+    period = from_request()
+    summary = scope_summary("counter", counter.id, period.date_from, period.date_to)
+    sort, descending = _sort_args()
+    crumbs = _unit_crumbs(counter.unit, period) + [(counter.name, None)]
+    return render_template(
+        "dashboard/counter.html", counter=counter, summary=summary, crumbs=crumbs,
+        officers=queries.officers_table([Officer.counter_id == counter.id], period, sort, descending),
+        page_args={"counter_id": counter.id, **period.query_args()},
+        **_common(period, "counter", counter.id, [Rating.counter_id == counter.id], summary, sort, descending),
+    )
+
+
+@dashboard.get("/officers/<code>")
+def officer_page(code: str):
+    officer = db.session.scalar(db.select(Officer).where(Officer.code == code))
+    if officer is None or not can_see(officer.unit):
+        abort(404)
+    period = from_request()
+    summary = scope_summary("officer", officer.id, period.date_from, period.date_to)
+    crumbs = _unit_crumbs(officer.unit, period)
+    if officer.counter is not None:
+        crumbs.append((officer.counter.name,
+                       url_for("dashboard.counter_page", counter_id=officer.counter.id, **period.query_args())))
+    crumbs.append((officer.name, None))
+    return render_template(
+        "dashboard/officer.html", officer=officer, summary=summary, crumbs=crumbs,
+        page_args={"code": officer.code, **period.query_args()},
+        **_common(period, "officer", officer.id, [Rating.officer_id == officer.id], summary, "name", False),
+    )
+
+
+def _common(period: Period, scope: str, scope_id: int, rating_filter: list, summary: dict,
+            sort: str, descending: bool) -> dict:
+    """What every scope page shows: period selector, labels and the three charts."""
+    instrument = current_instrument()
+    levels = [pick(level["label"]) for level in instrument["scale"]]
+    points = [charts.TrendPoint(_bucket_label(p["start"], period.trend_grain), p["pct"], p["responses"])
+              for p in queries.trend(scope, scope_id, period)]
+    weekdays = [_("T2"), _("T3"), _("T4"), _("T5"), _("T6"), _("T7"), _("CN")]
+    return {
+        "period": period, "period_keys": PERIOD_KEYS, "period_labels": _period_labels(),
+        "sort": sort, "direction": "desc" if descending else "asc",
+        "element_labels": {i["key"]: pick(i["label"]).split(":")[0] for i in instrument["elements"]["items"]},
+        "conduct_labels": {i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
+        "distribution_chart": charts.distribution_bar(
+            summary["overall"], levels, _("Phân bố mức hài lòng"), _("Số ý kiến"), _("Tỷ lệ")),
+        "trend_chart": charts.trend_bars(
+            points, _("Tỷ lệ hài lòng theo tuần") if period.trend_grain == "week" else _("Tỷ lệ hài lòng theo tháng"),
+            _("Tỷ lệ hài lòng"), _("Số ý kiến"), _("chưa đủ dữ liệu")),
+        "heatmap_chart": charts.heatmap(
+            queries.heatmap(rating_filter, period), weekdays, _("Số ý kiến theo giờ và ngày trong tuần"), _("Ngày")),
+    }
+
+
+def _period_labels() -> dict[str, str]:
+    return {"month": _("Tháng này"), "last_month": _("Tháng trước"), "quarter": _("Quý này"),
+            "year": _("Năm nay"), "custom": _("Tùy chọn")}
+
+
+def _bucket_label(start, grain: str) -> str:
+    return start.strftime("%d/%m") if grain == "week" else start.strftime("%m/%Y")
+
+
+def _sort_args() -> tuple[str, bool]:
+    """`?sort=apologize&dir=asc`; anything unknown falls back to the name, A→Z."""
+    sort = request.args.get("sort", "name")
+    if sort not in ("name", "responses", "satisfaction", *current_instrument().conduct_keys):
+        sort = "name"
+    direction = request.args.get("dir", "asc")
+    return sort, direction == "desc"
+
+
+def _ranking_key(child: dict) -> tuple:
+    # Best first; children with too few answers after all ranked ones.
+    pct = child["satisfaction_pct"]
+    if child["responses"] < MIN_ANSWERS or pct is None:
+        return (1, 0.0, child["code"])
+    return (0, -pct, child["code"])
+
+
+def _unit_crumbs(unit: Unit, period: Period) -> list[tuple[str, str | None]]:
+    """The unit and its ancestors up to the highest one the user may see."""
+    chain, current = [], unit
+    while current is not None and can_see(current):
+        chain.append((current.name, url_for("dashboard.unit_overview", code=current.code, **period.query_args())))
+        current = current.parent
+    return list(reversed(chain))

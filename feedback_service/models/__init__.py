@@ -1,5 +1,6 @@
 """The record store: units and the people who serve at them, ratings, summaries,
 dossiers, API clients, the audit log, webhook deliveries and dashboard users."""
+from .cases import Case, CaseEvent
 from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient
 from .ratings import PendingFold, Rating
@@ -9,4 +10,5 @@ from .users import User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
-           "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User"]
+           "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User",
+           "Case", "CaseEvent"]

@@ -1,0 +1,191 @@
+"""Complaint cases: opening one per negative rating, moving it through its workflow,
+and the due date the unit must answer by.
+
+Every change writes a `CaseEvent` (the case's own history) and an `AuditEntry` (the
+service's log) in the same transaction; the caller commits.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .clients import audit, in_scope_of
+from .extensions import db
+from .models import Case, CaseEvent, Rating, User
+from .models.cases import OPEN_STATUSES
+from .models.users import ACTING_ROLES
+from .webhooks import alert_reasons
+
+DEFAULT_SLA_WORKING_DAYS = 5
+SYSTEM_ACTOR = "system"
+
+log = logging.getLogger(__name__)
+
+
+class IllegalTransition(Exception):
+    """The case is not in a state this action applies to; nothing was changed."""
+
+
+# --- due dates ----------------------------------------------------------------
+
+def add_working_days(day: date, count: int) -> date:
+    """`count` working days (Monday–Friday) after `day`.
+
+    Public holidays (Tết, 30/4, 2/9…) are not known to the service yet: a case
+    opened before a holiday is due earlier than the law would count.
+    """
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
+
+
+def due_on_for(opened_day: date) -> date:
+    days = int(current_app.config.get("CASE_SLA_WORKING_DAYS", DEFAULT_SLA_WORKING_DAYS))
+    return add_working_days(opened_day, days)
+
+
+def is_overdue(case: Case, today: date | None = None) -> bool:
+    return case.status in OPEN_STATUSES and case.due_on < (today or local_today())
+
+
+def overdue_clause(today: date):
+    return and_(Case.status.in_(OPEN_STATUSES), Case.due_on < today)
+
+
+# --- opening --------------------------------------------------------------------
+
+def new_case(rating: Rating) -> Case | None:
+    """Add (not commit) the case a rating calls for, or None.
+
+    The case counts from the rating's submission, also when opened later by the
+    backfill: the citizen has been waiting since then.
+    """
+    reasons = alert_reasons(rating)  # empty for a positive or a flagged rating
+    if not reasons:
+        return None
+    case = Case(rating_id=rating.id, unit_id=rating.unit_id, counter_id=rating.counter_id,
+                officer_id=rating.officer_id, reasons=reasons, status="new",
+                created_at=rating.submitted_at, due_on=due_on_for(rating.local_day))
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(CaseEvent(case_id=case.id, at=rating.submitted_at, action="open", from_status=None,
+                             to_status="new", detail={"reasons": reasons}))
+    return case
+
+
+def open_case(rating: Rating) -> Case | None:
+    """Open the rating's case inside its transaction, best-effort.
+
+    A savepoint keeps a failure here from losing the citizen's rating: the rating
+    commits without a case and `flask cases backfill` opens it later.
+    """
+    try:
+        with db.session.begin_nested():
+            return new_case(rating)
+    except SQLAlchemyError as exc:
+        log.warning("no case opened for rating %s (the backfill will): %s", rating.id, exc)
+        return None
+
+
+def backfill(batch: int = 500) -> int:
+    """Open the missing cases of existing ratings; running it again opens none."""
+    opened = 0
+    last_id = 0
+    while True:
+        ratings = list(db.session.scalars(
+            select(Rating).outerjoin(Case, Case.rating_id == Rating.id)
+            .where(Case.id.is_(None), Rating.flag_reason.is_(None), Rating.id > last_id)
+            .order_by(Rating.id).limit(batch)))
+        if not ratings:
+            return opened
+        for rating in ratings:
+            case = new_case(rating)
+            if case is not None:
+                opened += 1
+                audit(SYSTEM_ACTOR, "case.open", f"case:{case.id}", {"rating_id": rating.id, "backfill": True})
+        db.session.commit()
+        last_id = ratings[-1].id
+
+
+# --- who may handle a case ---------------------------------------------------------
+
+def may_handle(user: User, case: Case) -> bool:
+    """An active user with an acting role whose subtree holds the case."""
+    if not user.active or user.role not in ACTING_ROLES:
+        return False
+    if user.role == "admin":
+        return True
+    return user.unit_id is not None and in_scope_of(user.unit_id, case.unit_id)
+
+
+def assignee_choices(case: Case, by: User) -> list[User]:
+    """Whom `by` may assign the case to: users who may handle it and whom `by` can see."""
+    users = db.session.scalars(select(User).where(User.active.is_(True), User.role.in_(ACTING_ROLES))
+                               .order_by(User.display_name, User.username))
+    return [user for user in users if may_handle(user, case) and _sees_user(by, user)]
+
+
+def _sees_user(by: User, user: User) -> bool:
+    if by.role == "admin":
+        return True
+    return user.unit_id is not None and by.unit_id is not None and in_scope_of(by.unit_id, user.unit_id)
+
+
+# --- the workflow -------------------------------------------------------------------
+
+def _record(case: Case, by: User, action: str, before: str, detail: dict) -> None:
+    now = datetime.now(timezone.utc)
+    db.session.add(CaseEvent(case_id=case.id, at=now, user_id=by.id, action=action, from_status=before,
+                             to_status=case.status, detail=detail))
+    audit(by.actor, f"case.{action}", f"case:{case.id}", {"from": before, "to": case.status, **detail})
+
+
+def assign(case: Case, by: User, assignee: User) -> None:
+    if case.status not in ("new", "assigned"):
+        raise IllegalTransition("only a new or assigned case can be (re)assigned")
+    if assignee not in assignee_choices(case, by):
+        raise IllegalTransition("this person cannot handle the case")
+    before = case.status
+    case.status, case.assignee_id = "assigned", assignee.id
+    _record(case, by, "assign", before, {"assignee_id": assignee.id})
+
+
+def answer(case: Case, by: User, text: str) -> None:
+    text = (text or "").strip()
+    if case.status not in ("new", "assigned"):
+        raise IllegalTransition("only a new or assigned case can be answered")
+    if not text:
+        raise IllegalTransition("the answer is empty")
+    before = case.status
+    case.status, case.answer, case.answered_at = "answered", text, datetime.now(timezone.utc)
+    if case.assignee_id is None:
+        case.assignee_id = by.id  # whoever answered handled it
+    _record(case, by, "answer", before, {"answer": text})
+
+
+def close(case: Case, by: User) -> None:
+    if case.status != "answered":
+        raise IllegalTransition("a case is closed only once it is answered")
+    case.status, case.closed_at = "closed", datetime.now(timezone.utc)
+    _record(case, by, "close", "answered", {})
+
+
+def reopen(case: Case, by: User) -> None:
+    """Back to work: the old answer stays in the history; a new one replaces it."""
+    if case.status not in ("answered", "closed"):
+        raise IllegalTransition("only an answered or closed case can be reopened")
+    before = case.status
+    case.status = "assigned" if case.assignee_id else "new"
+    case.closed_at = None
+    _record(case, by, "reopen", before, {})

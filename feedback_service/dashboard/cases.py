@@ -1,0 +1,110 @@
+"""The complaint inbox of a unit's subtree, and one case's page with its workflow forms.
+
+Scoping first, role second: a case outside the user's subtree is 404 for everyone
+(a URL reveals nothing), and only then may a viewer's change be refused with 403.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import cases as workflow
+from ..extensions import db
+from ..instrument import load_instrument
+from ..models import Case, Dossier, User
+from ..models.cases import CASE_STATUSES
+from ..unit_tree import subtree_ids
+from . import dashboard
+from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
+
+PAGE_SIZE = 25
+
+
+@dashboard.get("/units/<code>/cases")
+def unit_cases(code: str):
+    unit = visible_unit(code)
+    status = request.args.get("status", "")
+    overdue_only = request.args.get("overdue") == "1"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    today = workflow.local_today()
+    query = select(Case).where(Case.unit_id.in_(subtree_ids(unit.id)))
+    if status in CASE_STATUSES:
+        query = query.where(Case.status == status)
+    else:
+        status = ""
+    if overdue_only:
+        query = query.where(workflow.overdue_clause(today))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = list(db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("dashboard/cases.html", unit=unit, cases=rows, status=status,
+                           overdue_only=overdue_only, page=page, pages=pages, total=total, today=today,
+                           statuses=CASE_STATUSES, is_overdue=workflow.is_overdue)
+
+
+def _visible_case(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see(case.unit):
+        abort(404)
+    return case
+
+
+@dashboard.get("/cases/<id:case_id>")
+def case_page(case_id: int):
+    case = _visible_case(case_id)
+    rating = case.rating
+    acting = current_user.role in ACTING_ROLES
+    instrument = load_instrument(current_app.config["INSTRUMENT_DIR"], rating.instrument_version)
+    return render_template(
+        "dashboard/case.html", case=case, rating=rating, instrument=instrument, acting=acting,
+        dossier=db.session.get(Dossier, rating.dossier_id) if rating.dossier_id else None,
+        # Given with consent for a call-back by the unit: only those who may act on the case see it.
+        phone=rating.contact_phone if acting else None,
+        overdue=workflow.is_overdue(case),
+        assignees=workflow.assignee_choices(case, _me()) if acting else [])
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _act(case_id: int, change) -> object:
+    case = _visible_case(case_id)
+    require_acting_role()
+    try:
+        change(case)
+    except workflow.IllegalTransition:
+        db.session.rollback()
+        flash(_("Không thể thực hiện thao tác này ở trạng thái hiện tại của phản ánh."), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã lưu."), "ok")
+    return redirect(url_for("dashboard.case_page", case_id=case_id))
+
+
+@dashboard.post("/cases/<id:case_id>/assign")
+def case_assign(case_id: int):
+    def change(case: Case) -> None:
+        assignee = db.session.get(User, request.form.get("assignee_id", type=int) or 0)
+        if assignee is None:
+            raise workflow.IllegalTransition("no such user")
+        workflow.assign(case, _me(), assignee)
+    return _act(case_id, change)
+
+
+@dashboard.post("/cases/<id:case_id>/answer")
+def case_answer(case_id: int):
+    return _act(case_id, lambda case: workflow.answer(case, _me(), request.form.get("answer", "")))
+
+
+@dashboard.post("/cases/<id:case_id>/close")
+def case_close(case_id: int):
+    return _act(case_id, lambda case: workflow.close(case, _me()))
+
+
+@dashboard.post("/cases/<id:case_id>/reopen")
+def case_reopen(case_id: int):
+    return _act(case_id, lambda case: workflow.reopen(case, _me()))

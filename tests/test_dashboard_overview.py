@@ -1,0 +1,235 @@
+"""The unit overview, counter and officer pages: figures, periods, sorting, scope, charts."""
+import re
+from datetime import date
+
+import pytest
+from dashboard_helpers import log_in, make_user
+from factories import counter, officer, tree
+
+from feedback_service.aggregation import fold_all
+from feedback_service.dashboard import charts
+from feedback_service.dashboard.periods import resolve
+from feedback_service.tokens import counter_token
+
+ALL_YES = {k: True for k in ("greet", "smile", "listen", "guide", "thank", "apologize")}
+
+
+def rate(client, desk, officer_code, overall, conduct, elements=None):
+    body = {"token": counter_token(desk), "overall": overall, "officer_code": officer_code,
+            "conduct": conduct, "elements": elements or {}}
+    response = client.post("/api/v1/ratings", json=body)
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.fixture
+def demo(app, client, runner):
+    """Commune 01273: officer CB-A (always apologises) at Q1, CB-B (rarely) at Q2;
+    commune 01279: officer CB-C with only 3 ratings."""
+    _, commune_a, commune_b = tree()
+    q1, q2, q3 = counter(commune_a, "Q1"), counter(commune_a, "Q2"), counter(commune_b, "Q1")
+    officer(q1, "CB-A", "Nguyễn Văn An")
+    officer(q2, "CB-B", "Trần Thị Bình")
+    officer(q3, "CB-C", "Lê Văn Cường")
+    for i in range(6):
+        rate(client, q1, "CB-A", 5, ALL_YES, {"access": 5, "procedure": 4})
+        rate(client, q2, "CB-B", 4 if i % 2 else 2, {**ALL_YES, "apologize": i < 2}, {"access": 3, "officer": 2 + i % 4})
+    for overall in (5, 3, 1):
+        rate(client, q3, "CB-C", overall, {**ALL_YES, "apologize": False})
+    fold_all(100)
+    make_user(runner, "admin", "admin")
+    make_user(runner, "chu-tich", "unit_manager", "01273")
+    make_user(runner, "xem", "viewer", "04")
+    return {"q1": q1.id, "q2": q2.id, "q3": q3.id}
+
+
+def page(client, path: str, user: str = "admin") -> str:
+    log_in(client, user)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def value(html: str, element_id: str) -> str:
+    return re.search(rf'id="{element_id}" data-value="([^"]*)" data-n="(\d+)"', html).group(1)
+
+
+def shown_period(html: str) -> tuple[str, str]:
+    match = re.search(r'id="period-shown" data-from="([\d-]+)" data-to="([\d-]+)"', html)
+    return match.group(1), match.group(2)
+
+
+def number(raw: str):
+    return None if raw == "" else float(raw)
+
+
+@pytest.mark.parametrize("code", ["04", "01273"])
+@pytest.mark.parametrize("query", ["", "?period=year", "?period=last_month"])
+def test_figures_equal_the_summary_api(client, demo, code, query):
+    html = page(client, f"/dashboard/units/{code}{query}")
+    date_from, date_to = shown_period(html)
+    api = client.get(f"/api/v1/units/{code}/summary?from={date_from}&to={date_to}").get_json()
+    assert int(re.search(r'id="fig-responses" data-value="(\d+)"', html).group(1)) == api["responses"]
+    for element_id, key in (("fig-satisfaction", "satisfaction_pct"), ("fig-sipas", "sipas_index"),
+                            ("fig-conduct", "conduct_score"), ("fig-verified", "verified_share_pct")):
+        expected = api[key] if api["responses"] >= 5 else None
+        assert number(value(html, element_id)) == expected, element_id
+    for key, element in api["elements"].items():
+        expected = element["satisfaction_pct"] if element["responses"] >= 5 else None
+        assert number(value(html, f"el-{key}")) == expected, key
+    for key, item in api["conduct"].items():
+        expected = item["pct"] if item["yes"] + item["no"] >= 5 else None
+        assert number(value(html, f"conduct-{key}")) == expected, key
+    if not query.endswith("last_month"):
+        assert api["responses"] == (15 if code == "04" else 12)
+
+
+def test_counter_and_officer_figures_equal_the_api(client, demo):
+    html = page(client, f"/dashboard/counters/{demo['q2']}")
+    api = client.get(f"/api/v1/counters/{demo['q2']}/summary?from={'&to='.join(shown_period(html))}").get_json()
+    assert number(value(html, "fig-satisfaction")) == api["satisfaction_pct"] == 50.0
+    officer_html = client.get("/dashboard/officers/CB-B").get_data(as_text=True)
+    assert number(value(officer_html, "conduct-apologize")) == pytest.approx(33.33)
+    assert number(value(officer_html, "conduct-greet")) == 100.0
+    assert "Trần Thị Bình" in officer_html
+
+
+def test_small_numbers_are_suppressed(client, demo):
+    html = page(client, "/dashboard/units/01279")
+    assert value(html, "fig-satisfaction") == ""
+    assert "chưa đủ dữ liệu (n = 3)" in html
+    assert "33.33" not in html and "33,33" not in html  # CB-C's 1 of 3 satisfied never shows
+    officer_html = client.get("/dashboard/officers/CB-C").get_data(as_text=True)
+    assert value(officer_html, "conduct-apologize") == "" and "(n = 3)" in officer_html
+
+
+def officer_order(html: str) -> list[str]:
+    table = html[html.index('id="officers"'):]
+    return re.findall(r'data-officer="([^"]+)"', table)
+
+
+def test_sorting_by_apologize_puts_the_weakest_first(client, demo):
+    html = page(client, "/dashboard/units/04?sort=apologize&dir=asc")
+    # CB-C has too few answers to be ranked: last in either direction.
+    assert officer_order(html) == ["CB-B", "CB-A", "CB-C"]
+    assert 'aria-sort="ascending"' in html
+    assert officer_order(client.get("/dashboard/units/04?sort=apologize&dir=desc").get_data(as_text=True)) == [
+        "CB-A", "CB-B", "CB-C"]
+    # The header link of the active column reverses the order, and keeps the period.
+    link = re.search(r'href="([^"]+)"\s+data-sort="apologize"', html).group(1).replace("&amp;", "&")
+    assert link.startswith("/dashboard/units/04?") and link.endswith("#officers")
+    assert set(link[len("/dashboard/units/04?"):-len("#officers")].split("&")) == {
+        "period=month", "sort=apologize", "dir=desc"}
+    # An unknown column falls back to names, A→Z, not an error.
+    assert officer_order(client.get("/dashboard/units/04?sort=drop+table").get_data(as_text=True)) == [
+        "CB-C", "CB-A", "CB-B"]
+
+
+def test_drill_down_links_and_breadcrumbs(client, demo):
+    html = page(client, "/dashboard/units/04")
+    assert 'href="/dashboard/units/01273?period=month"' in html
+    assert f'href="/dashboard/counters/{demo["q1"]}?period=month"' in html
+    assert 'href="/dashboard/officers/CB-A?period=month"' in html
+    assert re.findall(r'data-unit="(\d+)"', html) == ["01273", "01279"]  # ranked by satisfaction %
+    officer_html = client.get("/dashboard/officers/CB-A?period=year").get_data(as_text=True)
+    crumbs = officer_html[officer_html.index('class="crumbs"'):officer_html.index("</nav>", officer_html.index('class="crumbs"'))]
+    assert 'href="/dashboard/units/04?period=year"' in crumbs and 'href="/dashboard/units/01273?period=year"' in crumbs
+    assert f'href="/dashboard/counters/{demo["q1"]}?period=year"' in crumbs and 'aria-current="page"' in crumbs
+
+
+def test_a_commune_manager_sees_only_their_commune(client, demo):
+    html = page(client, "/dashboard/units/01273", user="chu-tich")
+    assert 'href="/dashboard/units/04' not in html  # no breadcrumb to the province they cannot see
+    assert client.get(f"/dashboard/counters/{demo['q1']}").status_code == 200
+    assert client.get("/dashboard/officers/CB-A").status_code == 200
+    for path in (f"/dashboard/counters/{demo['q3']}", "/dashboard/officers/CB-C", "/dashboard/units/01279",
+                 "/dashboard/units/04", "/dashboard/counters/9999", "/dashboard/officers/NOBODY"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_viewer_can_read_the_pages(client, demo):
+    html = page(client, "/dashboard/units/04", user="xem")
+    assert "Phường Thục Phán" in html and "<svg" in html
+    assert client.get(f"/dashboard/counters/{demo['q3']}").status_code == 200
+
+
+def test_login_required(client, demo):
+    response = client.get("/dashboard/units/04")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", ("month", date(2026, 2, 1), date(2026, 2, 15))),
+    ("month", ("month", date(2026, 2, 1), date(2026, 2, 15))),
+    ("last_month", ("last_month", date(2026, 1, 1), date(2026, 1, 31))),
+    ("quarter", ("quarter", date(2026, 1, 1), date(2026, 2, 15))),
+    ("year", ("year", date(2026, 1, 1), date(2026, 2, 15))),
+])
+def test_named_periods_in_local_days(query, expected):
+    period, problem = resolve(query or None, None, None, date(2026, 2, 15))
+    assert (period.key, period.date_from, period.date_to) == expected and problem is None
+
+
+def test_last_month_in_january_and_quarters():
+    assert resolve("last_month", None, None, date(2026, 1, 10))[0].date_from == date(2025, 12, 1)
+    assert resolve("quarter", None, None, date(2026, 11, 22))[0].date_from == date(2026, 10, 1)
+    assert resolve("year", None, None, date(2026, 11, 22))[0].trend_grain == "month"
+    assert resolve("quarter", None, None, date(2026, 12, 31))[0].trend_grain == "week"
+
+
+@pytest.mark.parametrize("period", ["month", "last_month", "quarter", "year"])
+def test_every_period_option_renders(client, demo, period):
+    html = page(client, f"/dashboard/units/04?period={period}")
+    assert f'<option value="{period}" selected>' in html and 'class="flash error"' not in html
+
+
+def test_custom_period(client, demo):
+    html = page(client, "/dashboard/units/04?period=custom&from=2026-01-01&to=2026-03-31")
+    assert shown_period(html) == ("2026-01-01", "2026-03-31")
+    assert 'value="2026-01-01"' in html and '<option value="custom" selected>' in html
+    assert 'href="/dashboard/units/01273?period=custom&amp;from=2026-01-01&amp;to=2026-03-31"' in html
+
+
+@pytest.mark.parametrize("query", [
+    "period=weekly", "period=custom", "period=custom&from=2026-13-01&to=2026-12-31",
+    "period=custom&from=2026-1-1&to=2026-02-01", "period=custom&from=2026-03-02&to=2026-03-01",
+    "period=custom&from=2010-01-01&to=2026-01-01",
+])
+def test_bad_period_args_flash_and_fall_back(client, demo, query):
+    log_in(client, "admin")
+    response = client.get(f"/dashboard/units/04?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="flash error"' in html and '<option value="month" selected>' in html
+
+
+def test_charts_are_accessible_svg():
+    bar = charts.distribution_bar({"1": 1, "4": 2, "5": 3}, ["a", "b", "c", "d", "e"], "Phân bố", "n", "%")
+    assert "<title" in bar and "<desc" in bar and 'role="img"' in bar
+    assert '<div class="visually-hidden"><table><caption>Phân bố</caption>' in bar and "<td>50%</td>" in bar
+    trend = charts.trend_bars([charts.TrendPoint("01/11", 80.0, 10), charts.TrendPoint("08/11", None, 2)],
+                              "Xu hướng", "%", "n", "ít quá")
+    assert "<td>80%</td>" in trend and "<td>ít quá</td>" in trend and "<title" in trend
+    grid = [[0] * 24 for _ in range(7)]
+    grid[0][9] = 4
+    heat = charts.heatmap(grid, ["T2", "T3", "T4", "T5", "T6", "T7", "CN"], "Giờ", "Ngày")
+    assert "T2 9h: 4" in heat and heat.count("<tr>") == 8
+    assert "<script" not in bar + trend + heat and "<b>" not in charts.trend_bars(
+        [charts.TrendPoint("<b>", 1.0, 9)], "t", "%", "n", "x")
+
+
+def test_heatmap_counts_every_unflagged_rating(client, demo):
+    html = page(client, "/dashboard/units/04")
+    heat = html[html.index('class="chart heatmap"'):]
+    table = heat[heat.index("<tbody>"):heat.index("</tbody>")]
+    assert sum(int(n) for n in re.findall(r"<td>(\d+)</td>", table)) == 15
+
+
+def test_children_without_ratings_are_listed_apart_from_the_ranking(client, demo):
+    from factories import unit
+
+    from feedback_service.models import Unit
+
+    unit("01281", "Phường Im Lặng", Unit.by_code("04"))
+    html = page(client, "/dashboard/units/04")
+    assert re.findall(r'data-unit="(\d+)"', html) == ["01273", "01279"]
+    assert 'data-unit-silent="01281"' in html and "1 đơn vị chưa có ý kiến trong kỳ" in html
