@@ -25,7 +25,7 @@ from .extensions import db
 from .instrument import Instrument
 from .models import Counter, Dossier, Officer, PendingFold, Rating
 from .queues import nudge_aggregation
-from .webhooks import add_alert_deliveries, send_alerts
+from .webhooks import add_alert_deliveries, alert_targets, send_alerts
 
 PHONE_PATTERN = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")
@@ -211,14 +211,15 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
         flag_reason=flag_reason,
         client_hash=client_hash(client_address, now),
     )
-    # Two plain INSERTs and the commit, nothing else: on SQLite the write lock is
-    # held only this long, which bounds how many ratings a second all workers share.
+    # Reads first: on SQLite the write lock is held from the first INSERT to the
+    # commit, which bounds how many ratings a second all workers share.
+    targets = alert_targets(rating)
     try:
         db.session.add(rating)
         db.session.flush()
         db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
         # Only a negative rating adds anything here: its alert rows, committed with it.
-        alerts = add_alert_deliveries(rating)
+        alerts = add_alert_deliveries(rating, targets)
         open_case(rating)  # a negative rating's complaint case, committed with it
         db.session.commit()
     except BaseException:

@@ -170,16 +170,33 @@ def negative_payload(rating: Rating, reasons: list[str]) -> dict:
     }
 
 
-def add_alert_deliveries(rating: Rating) -> list[WebhookDelivery]:
+AlertTargets = tuple[list[str], list[WebhookEndpoint]]
+
+
+def alert_targets(rating: Rating) -> AlertTargets:
+    """Why the rating alerts and which endpoints hear of it: every read the alert
+    needs, done before the rating's write transaction begins (SQLite holds its
+    write lock from the first INSERT to the commit). A positive rating costs no query."""
+    reasons = alert_reasons(rating)
+    if not reasons:
+        return [], []
+    endpoints = active_endpoints(unit_chain(rating.unit_id))
+    if endpoints:
+        # Into the identity map now, so the payload is built without a query later.
+        for model, row_id in ((Unit, rating.unit_id), (Counter, rating.counter_id),
+                              (Officer, rating.officer_id), (Dossier, rating.dossier_id)):
+            if row_id is not None:
+                db.session.get(model, row_id)
+    return reasons, endpoints
+
+
+def add_alert_deliveries(rating: Rating, targets: AlertTargets | None = None) -> list[WebhookDelivery]:
     """Add (not commit) one delivery per endpoint that must hear of this rating.
 
     Called inside the rating's transaction, after its flush, so the rows commit
-    or roll back with it. A positive rating costs no query at all.
+    or roll back with it; `targets` from `alert_targets`, read beforehand.
     """
-    reasons = alert_reasons(rating)
-    if not reasons:
-        return []
-    endpoints = active_endpoints(unit_chain(rating.unit_id))
+    reasons, endpoints = targets if targets is not None else alert_targets(rating)
     if not endpoints:
         return []
     payload = negative_payload(rating, reasons)
