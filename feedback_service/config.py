@@ -79,6 +79,13 @@ def from_environment() -> dict:
         "WEBHOOK_BACKOFF_SECONDS": _int("WEBHOOK_BACKOFF_SECONDS", 30),
         # Complaint cases are due this many working days (Mon–Fri) after the rating.
         "CASE_SLA_WORKING_DAYS": _int("CASE_SLA_WORKING_DAYS", 5),
+        # E-mail to unit managers about new complaint cases; no SMTP_HOST, no e-mail.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "sipas-noreply@localhost"),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

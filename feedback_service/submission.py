@@ -24,6 +24,7 @@ from .cases import open_case
 from .extensions import db
 from .instrument import Instrument
 from .models import Counter, Dossier, Officer, PendingFold, Rating
+from .notifications import enqueue_notification
 from .queues import nudge_aggregation
 from .webhooks import add_alert_deliveries, alert_targets, send_alerts
 
@@ -220,11 +221,13 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
         db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
         # Only a negative rating adds anything here: its alert rows, committed with it.
         alerts = add_alert_deliveries(rating, targets)
-        open_case(rating)  # a negative rating's complaint case, committed with it
+        case = open_case(rating)  # a negative rating's complaint case, committed with it
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     nudge_aggregation()
     send_alerts(alerts)
+    if case is not None:
+        enqueue_notification(case.id)
     return rating

@@ -20,4 +20,6 @@ PERIODIC_JOBS = (
     Periodic("aggregation-sweep", "worker.aggregation.fold_pending", AGGREGATION, "SWEEP_INTERVAL_SECONDS"),
     # Sends webhook deliveries whose job was lost and those whose backoff is over.
     Periodic("webhook-sweep", "worker.webhooks.sweep_pending", DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    # E-mails unit managers about new cases whose notice job was lost.
+    Periodic("case-notice-sweep", "worker.notifications.sweep_unnotified", DEFAULT, "SWEEP_INTERVAL_SECONDS"),
 )

@@ -42,6 +42,9 @@ class Case(db.Model):
     due_on: Mapped[date] = mapped_column(Date, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the unit's managers were e-mailed about it: a notification job that runs
+    # twice sends once.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     rating: Mapped[Rating] = relationship()
     unit: Mapped[Unit] = relationship()

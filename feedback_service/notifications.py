@@ -1,0 +1,73 @@
+"""E-mail to unit managers when new negative feedback opens a complaint case.
+
+The message carries a link to the case and its due date, never the citizen's
+words or phone: mailboxes are forwarded and kept; the dashboard checks who may read.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from .clients import in_scope_of
+from .extensions import db
+from .models import Case, User
+from .queues import DEFAULT, enqueue
+
+log = logging.getLogger(__name__)
+
+# Reasons as the e-mail names them: what happened, not what was said.
+_REASONS = {"low_overall": "mức hài lòng thấp", "conduct_no": "cán bộ chưa thực hiện \"6 biết\"",
+            "comment": "có góp ý"}
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def recipients(case: Case) -> list[User]:
+    """Active unit managers with an e-mail whose subtree holds the case's unit."""
+    managers = db.session.scalars(select(User).where(
+        User.active.is_(True), User.role == "unit_manager", User.email.is_not(None), User.unit_id.is_not(None)))
+    return [user for user in managers if in_scope_of(user.unit_id, case.unit_id)]
+
+
+def message_for(case: Case, to: list[str]) -> EmailMessage:
+    link = f"{current_app.config['PUBLIC_BASE_URL']}/dashboard/cases/{case.id}"
+    reasons = ", ".join(_REASONS.get(r, r) for r in case.reasons) or "đánh giá chưa hài lòng"
+    message = EmailMessage()
+    message["Subject"] = f"Phản ánh mới cần xử lý — {case.unit.name}"
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = ", ".join(to)
+    message.set_content(
+        f"Có phản ánh mới tại {case.unit.name}"
+        + (f", {case.counter.name}" if case.counter else "")
+        + f" ({reasons}).\n\nHạn trả lời: {case.due_on:%d/%m/%Y}.\n"
+        f"Xem và xử lý (cần đăng nhập): {link}\n\n"
+        "Thư tự động của hệ thống đánh giá sự hài lòng; nội dung góp ý chỉ xem trên hệ thống.\n"
+    )
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config.get("SMTP_USER"):
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def enqueue_notification(case_id: int) -> None:
+    """After the commit that opened the case. Best-effort: the sweep catches misses."""
+    if not smtp_configured():
+        return
+    try:
+        enqueue("worker.notifications.notify_case", case_id, queue=DEFAULT, timeout=60)
+    except RedisError as exc:
+        log.warning("case %s notification not queued, Redis unavailable: %s", case_id, exc)
