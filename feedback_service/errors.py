@@ -50,9 +50,17 @@ _PAGE_TEXT = {
 _DEFAULT_PAGE = (_l("Đã có lỗi xảy ra"), _l("Hệ thống tạm thời gặp sự cố. Vui lòng thử lại sau ít phút."))
 
 
+# Staff pages: the same answer whether a page does not exist or belongs to a unit
+# the user may not see, so a URL reveals nothing about other communes.
+_STAFF_NOT_FOUND = (_l("Không tìm thấy trang"), _l("Trang không tồn tại hoặc Ông/Bà không có quyền xem."))
+
+
 def error_page(status: int):
     title, message = _PAGE_TEXT.get(status, _DEFAULT_PAGE)
-    return render_template("error.html", title=title, message=message, status=status), status
+    staff = request.path.startswith(("/dashboard", "/login"))
+    if staff and status == 404:
+        title, message = _STAFF_NOT_FOUND
+    return render_template("error.html", title=title, message=message, status=status, staff=staff), status
 
 
 def init_app(app: Flask) -> None:

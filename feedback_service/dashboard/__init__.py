@@ -17,4 +17,4 @@ def require_login():
     return None
 
 
-from . import cases, overview  # noqa: E402,F401  (routes register on import)
+from . import cases, manage, overview  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,152 @@
+"""`/dashboard/units/<code>/manage`: a unit's own counters and officers, and the forms that change them.
+
+Scoping first, role second (as for cases): a counter or officer outside the user's
+subtree is 404 for everyone, and only then is a viewer's change refused with 403.
+A refused change flashes why and redirects back like a done one (302), changing nothing:
+the route walker in tests/test_dashboard_scoping.py posts bare forms and expects a redirect.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import management
+from ..extensions import db
+from ..models import Counter, Officer, Unit
+from ..models.users import ACTING_ROLES
+from . import dashboard
+from .access import can_see, require_acting_role, visible_unit
+
+# Lets any dashboard template ask `current_user.role in ACTING_ROLES` (the overview's link).
+dashboard.add_app_template_global(ACTING_ROLES, "ACTING_ROLES")
+
+
+@dashboard.get("/units/<code>/manage")
+def unit_manage(code: str):
+    unit = visible_unit(code)
+    counters = list(db.session.scalars(select(Counter).where(Counter.unit_id == unit.id)
+                                       .order_by(Counter.active.desc(), Counter.code)))
+    officers = list(db.session.scalars(select(Officer).where(Officer.unit_id == unit.id)
+                                       .order_by(Officer.active.desc(), Officer.code)))
+    return render_template("dashboard/manage.html", unit=unit, counters=counters, officers=officers,
+                           acting=current_user.role in ACTING_ROLES)
+
+
+def _visible_counter(counter_id: int) -> Counter:
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or not can_see(counter.unit):
+        abort(404)
+    return counter
+
+
+def _visible_officer(code: str) -> Officer:
+    officer = db.session.scalar(select(Officer).where(Officer.code == code))
+    if officer is None or not can_see(officer.unit):
+        abort(404)
+    return officer
+
+
+def _chosen_counter() -> Counter | None:
+    """The counter picked in a form's `counter_id` (empty: none); 404 when not visible."""
+    raw = request.form.get("counter_id", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(404)
+    return _visible_counter(int(raw))
+
+
+def _apply(unit: Unit, change):
+    """Run one management change; flash its outcome and go back to the unit's page."""
+    code = unit.code  # read before a rollback expires the row
+    try:
+        change()
+    except management.ManagementError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Đã lưu."), "ok")
+    return redirect(url_for("dashboard.unit_manage", code=code))
+
+
+def _wants_active() -> bool:
+    """The form's explicit choice; a form without one changes nothing."""
+    value = request.form.get("active")
+    if value not in ("0", "1"):
+        raise management.ManagementError(_("Yêu cầu không hợp lệ."))
+    return value == "1"
+
+
+# --- counters -------------------------------------------------------------------------
+
+@dashboard.post("/units/<code>/manage/counters")
+def counter_create(code: str):
+    unit = visible_unit(code)
+    require_acting_role()
+    return _apply(unit, lambda: management.create_counter(
+        current_user.actor, unit, request.form.get("code"), request.form.get("name")))
+
+
+@dashboard.post("/counters/<int:counter_id>/rename")
+def counter_rename(counter_id: int):
+    counter = _visible_counter(counter_id)
+    require_acting_role()
+    return _apply(counter.unit, lambda: management.rename_counter(
+        current_user.actor, counter, request.form.get("name")))
+
+
+@dashboard.post("/counters/<int:counter_id>/active")
+def counter_active(counter_id: int):
+    counter = _visible_counter(counter_id)
+    require_acting_role()
+    return _apply(counter.unit, lambda: management.set_counter_active(current_user.actor, counter, _wants_active()))
+
+
+@dashboard.post("/counters/<int:counter_id>/rotate")
+def counter_rotate(counter_id: int):
+    counter = _visible_counter(counter_id)
+    require_acting_role()
+
+    def change() -> None:
+        # Every printed poster dies with this; make the user say they know.
+        if request.form.get("confirm") != "1":
+            raise management.ManagementError(
+                _("Hãy đánh dấu \"Tôi hiểu mã cũ sẽ không dùng được\" để đổi mã QR."))
+        management.rotate_counter_qr(current_user.actor, counter)
+    return _apply(counter.unit, change)
+
+
+# --- officers -------------------------------------------------------------------------
+
+@dashboard.post("/units/<code>/manage/officers")
+def officer_create(code: str):
+    unit = visible_unit(code)
+    require_acting_role()
+    desk = _chosen_counter()
+    return _apply(unit, lambda: management.create_officer(
+        current_user.actor, unit, request.form.get("code"), request.form.get("name"), desk))
+
+
+@dashboard.post("/officers/<code>/rename")
+def officer_rename(code: str):
+    officer = _visible_officer(code)
+    require_acting_role()
+    return _apply(officer.unit, lambda: management.rename_officer(
+        current_user.actor, officer, request.form.get("name")))
+
+
+@dashboard.post("/officers/<code>/active")
+def officer_active(code: str):
+    officer = _visible_officer(code)
+    require_acting_role()
+    return _apply(officer.unit, lambda: management.set_officer_active(current_user.actor, officer, _wants_active()))
+
+
+@dashboard.post("/officers/<code>/assign")
+def officer_assign(code: str):
+    officer = _visible_officer(code)
+    require_acting_role()
+    desk = _chosen_counter()
+    return _apply(officer.unit, lambda: management.assign_officer(current_user.actor, officer, desk))
