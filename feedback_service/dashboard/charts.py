@@ -41,7 +41,8 @@ def _open(kind: str, width: int, height: int, title: str, desc: str) -> tuple[st
 
 
 def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    # A header cell may not be empty (screen readers announce nothing): the corner cell names the rows.
+    head = "".join(f'<th scope="col">{escape(h) or escape(caption)}</th>' for h in headers)
     body = "".join(
         "<tr>" + f'<th scope="row">{escape(row[0])}</th>' + "".join(f"<td>{escape(c)}</td>" for c in row[1:]) + "</tr>"
         for row in rows
