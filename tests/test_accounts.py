@@ -112,3 +112,11 @@ def test_province_officer_sees_all_communes_and_admin_everything(app, runner):
         client = app.test_client()
         log_in(client, username)
         assert all(client.get(f"/dashboard/units/{code}").status_code == 200 for code in ("04", "01273", "01279"))
+
+
+def test_huge_ids_in_dashboard_urls_are_404_not_500(client, chair):
+    log_in(client, chair)
+    assert client.get("/dashboard/counters/99999999999999999999").status_code == 404
+    token = csrf_token(client, "/dashboard/units/01273")
+    response = client.post("/dashboard/counters/9223372036854775808/rename", data={"csrf_token": token, "name": "x"})
+    assert response.status_code == 404

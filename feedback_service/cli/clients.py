@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..clients import create_client, revoke_client
 from ..extensions import db
 from ..models import IntegrationClient, Unit
+from .lookup import unit_or_fail
 
 
 def register(app: Flask) -> None:
@@ -20,9 +21,7 @@ def register(app: Flask) -> None:
     @click.option("--name", required=True, help="Who uses the key, e.g. 'Hệ thống một cửa điện tử Cao Bằng'.")
     def create_command(unit_code: str, name: str) -> None:
         """Create a client; its key is printed once, as the last line."""
-        unit = Unit.by_code(unit_code)
-        if unit is None:
-            raise click.ClickException(f"no unit with code {unit_code!r} (import units first)")
+        unit = unit_or_fail(unit_code)
         client, key = create_client(unit, name.strip())
         click.echo(f"client {client.id} '{client.name}' scoped to {unit.code} {unit.name}")
         click.echo("the key is shown only now; store it in the client's secret store:")

@@ -6,9 +6,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Unit, User
+from ..models import User
 from ..models.users import ROLES
 from ..users import AccountError, create_user, reset_password
+from .lookup import unit_or_fail
 
 
 def register(app: Flask) -> None:
@@ -25,11 +26,7 @@ def register(app: Flask) -> None:
     @click.option("--email", default=None, help="Where notifications go.")
     def create_command(username, password, role, unit_code, display_name, email) -> None:
         """Create an account."""
-        unit = None
-        if unit_code:
-            unit = Unit.by_code(unit_code)
-            if unit is None:
-                raise click.ClickException(f"no unit with code {unit_code!r}")
+        unit = unit_or_fail(unit_code) if unit_code else None
         try:
             user = create_user(username, password, role, unit, display_name=display_name, email=email)
         except AccountError as exc:

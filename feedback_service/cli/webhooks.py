@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Unit, WebhookDelivery, WebhookEndpoint
 from ..webhooks import enqueue_delivery, replay, set_endpoint
+from .lookup import unit_or_fail
 
 
 def register(app: Flask) -> None:
@@ -20,9 +21,7 @@ def register(app: Flask) -> None:
     @click.option("--url", required=True, help="http(s) URL the unit's system receives alerts on.")
     def set_command(unit_code: str, url: str) -> None:
         """Set the unit's endpoint (replacing its old one); the secret is printed once, as the last line."""
-        unit = Unit.by_code(unit_code)
-        if unit is None:
-            raise click.ClickException(f"no unit with code {unit_code!r} (import units first)")
+        unit = unit_or_fail(unit_code)
         try:
             endpoint, secret = set_endpoint(unit, url)
         except ValueError as exc:

@@ -89,7 +89,7 @@ def counter_create(code: str):
         current_user.actor, unit, request.form.get("code"), request.form.get("name")))
 
 
-@dashboard.post("/counters/<int:counter_id>/rename")
+@dashboard.post("/counters/<id:counter_id>/rename")
 def counter_rename(counter_id: int):
     counter = _visible_counter(counter_id)
     require_acting_role()
@@ -97,14 +97,14 @@ def counter_rename(counter_id: int):
         current_user.actor, counter, request.form.get("name")))
 
 
-@dashboard.post("/counters/<int:counter_id>/active")
+@dashboard.post("/counters/<id:counter_id>/active")
 def counter_active(counter_id: int):
     counter = _visible_counter(counter_id)
     require_acting_role()
     return _apply(counter.unit, lambda: management.set_counter_active(current_user.actor, counter, _wants_active()))
 
 
-@dashboard.post("/counters/<int:counter_id>/rotate")
+@dashboard.post("/counters/<id:counter_id>/rotate")
 def counter_rotate(counter_id: int):
     counter = _visible_counter(counter_id)
     require_acting_role()

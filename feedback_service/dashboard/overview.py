@@ -64,7 +64,7 @@ def unit_overview(code: str):
     )
 
 
-@dashboard.get("/counters/<int:counter_id>")
+@dashboard.get("/counters/<id:counter_id>")
 def counter_page(counter_id: int):
     counter = db.session.get(Counter, counter_id)
     if counter is None or not can_see(counter.unit):
