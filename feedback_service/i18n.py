@@ -4,13 +4,15 @@ The choice is a `?lang=` link that sets a cookie, so it works without JavaScript
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a CLI command or a worker job speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang") or _form_lang() or request.cookies.get(LANG_COOKIE)
     return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
 

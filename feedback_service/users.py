@@ -1,9 +1,16 @@
-"""Dashboard accounts: creation, password checks with lockout, resets."""
+"""Dashboard accounts: creation, password checks with lockout, resets, administration.
+
+The admin never learns a password in use: an account made or reset from the dashboard
+gets a one-time temporary password, and its holder must choose their own before any
+dashboard page opens. Every change is audited and committed with its AuditEntry.
+"""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,43 +21,118 @@ from .models import Unit, User
 from .models.users import ROLES
 
 MIN_PASSWORD_LENGTH = 8
+USERNAME_MAX = 80
+EMAIL_MAX = 200
+NAME_MAX = 200
+# Read aloud over the phone: no 0/O, 1/l/I.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # Checked against when the username is unknown, so timing does not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be honoured; the message says why."""
+    """A request about an account that cannot be honoured; `message` says why (lazily translated)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
-def create_user(username: str, password: str, role: str, unit: Unit | None, actor: str = "cli",
-                display_name: str = "", email: str | None = None) -> User:
-    username = username.strip()
-    if not username:
-        raise AccountError("the username is empty")
-    if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if role != "admin" and unit is None:
-        raise AccountError(f"a {role} needs --unit (the subtree they may see)")
-    _check_password(password)
+def create_user(username: str, password: str | None, role: str, unit: Unit | None, actor: str = "cli",
+                display_name: str = "", email: str | None = None) -> tuple[User, str | None]:
+    """Create an account. Without a password, one temporary password is made, returned
+    once and must be changed at first login: (user, temporary password or None)."""
+    username = (username or "").strip()
+    if not username or any(ch.isspace() for ch in username):
+        raise AccountError(_l("Tên đăng nhập không được để trống hay chứa khoảng trắng."))
+    if len(username) > USERNAME_MAX:
+        raise AccountError(_l("Tên đăng nhập dài quá %(n)s ký tự.", n=USERNAME_MAX))
+    _check_role(role, unit)
+    email = (email or "").strip() or None
+    if email is not None and ("@" not in email or len(email) > EMAIL_MAX or any(ch.isspace() for ch in email)):
+        raise AccountError(_l("Địa chỉ thư điện tử không hợp lệ."))
+    display_name = " ".join((display_name or "").split()) or username
+    if len(display_name) > NAME_MAX:
+        raise AccountError(_l("Họ tên dài quá %(n)s ký tự.", n=NAME_MAX))
+    temporary = password is None
+    password = temporary_password() if temporary else password
+    _check_password(password, username)
     if db.session.scalar(select(User).where(User.username == username)) is not None:
-        raise AccountError(f"username {username!r} is taken")
+        raise AccountError(_l("Tên đăng nhập %(username)s đã có người dùng.", username=username))
     user = User(username=username, password_hash=generate_password_hash(password), role=role,
-                unit_id=unit.id if unit else None, display_name=display_name or username, email=email)
+                unit_id=unit.id if unit else None, display_name=display_name,
+                email=email, must_change_password=temporary)
     db.session.add(user)
     db.session.flush()
     audit(actor, "user.create", user.actor, {"username": username, "role": role, "unit": unit.code if unit else None})
     db.session.commit()
-    return user
+    return user, password if temporary else None
 
 
-def reset_password(user: User, password: str, actor: str) -> None:
-    """Set a new password; every existing session of the user ends."""
-    _check_password(password)
+def reset_password(user: User, password: str | None, actor: str) -> str | None:
+    """Set a new password (a temporary one when none is given, returned once); the
+    user's sessions end and any lock is lifted."""
+    temporary = password is None
+    password = temporary_password() if temporary else password
+    _check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    user.must_change_password = temporary
+    _end_sessions(user)
     user.failed_logins, user.locked_until = 0, None
-    audit(actor, "user.reset_password", user.actor, {})
+    audit(actor, "user.reset_password", user.actor, {"temporary": temporary})
     db.session.commit()
+    return password if temporary else None
+
+
+def change_own_password(user: User, current: str, new: str, confirmation: str) -> None:
+    """The holder's own change: proves the current password, clears a temporary one.
+    Other sessions of the user end; the caller logs this one in again."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError(_l("Mật khẩu hiện tại không đúng."))
+    if new != confirmation:
+        raise AccountError(_l("Hai lần nhập mật khẩu mới không khớp."))
+    if new == current:
+        raise AccountError(_l("Mật khẩu mới phải khác mật khẩu hiện tại."))
+    _check_password(new, user.username)
+    user.password_hash = generate_password_hash(new)
+    user.must_change_password = False
+    _end_sessions(user)
+    audit(user.actor, "user.change_password", user.actor, {})
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, actor: str) -> None:
+    if user.actor == actor and not active:
+        raise AccountError(_l("Không thể tự khoá tài khoản của chính mình."))
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        _end_sessions(user)
+    audit(actor, "user.activate" if active else "user.deactivate", user.actor, {})
+    db.session.commit()
+
+
+def unlock(user: User, actor: str) -> None:
+    user.failed_logins, user.locked_until = 0, None
+    audit(actor, "user.unlock", user.actor, {})
+    db.session.commit()
+
+
+def change_role(user: User, role: str, unit: Unit | None, actor: str) -> None:
+    """A new role and subtree; the user's sessions end so no page keeps the old scope."""
+    if user.actor == actor:
+        raise AccountError(_l("Không thể tự đổi vai trò của chính mình."))
+    _check_role(role, unit)
+    before = {"role": user.role, "unit": user.unit.code if user.unit else None}
+    user.role, user.unit_id = role, unit.id if unit else None
+    _end_sessions(user)
+    audit(actor, "user.change_role", user.actor, {"before": before, "role": role, "unit": unit.code if unit else None})
+    db.session.commit()
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and as_utc(user.locked_until) > (now or datetime.now(timezone.utc))
 
 
 def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
@@ -60,7 +142,7 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
         check_password_hash(_DUMMY_HASH, password)
         return None, "invalid"
     now = datetime.now(timezone.utc)
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
+    if is_locked(user, now):
         return None, "locked"
     if not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
@@ -70,11 +152,31 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
             audit("system", "user.locked", user.actor, {})
         db.session.commit()
         return None, "invalid"
-    user.failed_logins, user.locked_until = 0, None
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     db.session.commit()
     return user, None
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+def temporary_password() -> str:
+    """Twelve characters in three groups (xxxx-xxxx-xxxx): ~59 bits, easy to dictate."""
+    groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)
+
+
+def _end_sessions(user: User) -> None:
+    # Sessions carry the version (User.get_id): bumping it logs every browser out.
+    user.session_version += 1
+
+
+def _check_role(role: str, unit: Unit | None) -> None:
+    if role not in ROLES:
+        raise AccountError(_l("Vai trò phải là một trong: %(roles)s.", roles=", ".join(ROLES)))
+    if role != "admin" and unit is None:
+        raise AccountError(_l("Vai trò %(role)s cần một đơn vị (phạm vi được xem).", role=role))
+
+
+def _check_password(password: str, username: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH))
+    if password.strip().lower() == username.strip().lower():
+        raise AccountError(_l("Mật khẩu không được trùng tên đăng nhập."))

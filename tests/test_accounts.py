@@ -21,7 +21,7 @@ def test_password_is_hashed_and_creation_audited(chair):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--role", "unit_manager"], "needs --unit"),
+    (["--role", "unit_manager"], "cần một đơn vị"),
     (["--role", "viewer", "--unit", "99"], "no unit"),
     (["--role", "boss", "--unit", "04"], "Invalid value"),
 ])
@@ -33,9 +33,9 @@ def test_cli_refuses_bad_accounts(app, runner, args, message):
 
 def test_short_password_and_duplicate_username_refused(app, runner, chair):
     short = runner.invoke(args=["users", "create", "--username", "y", "--password", "123", "--role", "admin"])
-    assert short.exit_code != 0 and "at least 8" in short.output
+    assert short.exit_code != 0 and "ít nhất 8 ký tự" in short.output
     again = runner.invoke(args=["users", "create", "--username", chair, "--password", PASSWORD, "--role", "admin"])
-    assert again.exit_code != 0 and "taken" in again.output
+    assert again.exit_code != 0 and "đã có người dùng" in again.output
 
 
 def test_dashboard_requires_login(client, chair):

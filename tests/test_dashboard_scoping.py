@@ -30,19 +30,25 @@ OBJECT_KINDS: dict[tuple[str, str], str] = {
     ("counters", "counter_id"): "counter",
     ("officers", "code"): "officer",
     ("cases", "case_id"): "case",
+    ("users", "user_id"): "user",
 }
 # Routes that name no object, each with the reason it cannot leak another commune.
 NO_OBJECT_ROUTES = {
     "dashboard.home": "redirects to the user's own unit",
     "accounts.login": "the public way in; a logged-in user is sent home",
     "accounts.logout": "ends the session only",
+    "accounts.change_password": "changes the logged-in user's own password only",
+    "dashboard.user_admin_list": "admin only: 403 for every other role (test_account_administration_is_admin_only)",
+    "dashboard.user_admin_create": "admin only: 403 for every other role (test_account_administration_is_admin_only)",
 }
+# Account administration: no commune's manager may use it at all, not even on their own commune's accounts.
+ADMIN_ONLY_PREFIX = "dashboard.user_admin"
 SCOPED_BLUEPRINTS = ("dashboard",)
 REFUSED = (403, 404, 405)
 # A valid value for every field any dashboard form reads (case workflow, counter and
 # officer management), so a route that forgot its scope check WOULD change something.
 FORM_FIELDS = {"answer": "Đã xử lý, xin cảm ơn.", "name": "Tên mới do kẻ khác đặt", "code": "QX9",
-               "active": "0", "confirm": "1"}
+               "active": "0", "confirm": "1", "role": "admin", "unit": "", "username": "ke-la"}
 OTHER_COMMUNE_NAMES = ("Nùng Trí Cao", "Hoàng Thị Khác", "Quầy của 01279")
 
 
@@ -54,6 +60,7 @@ class Objects:
     counter: int
     officer: str
     case: int
+    user: int
 
     def value(self, kind: str) -> object:
         return getattr(self, kind)
@@ -72,12 +79,18 @@ def world(app, runner) -> dict:
     own_clerk = officer(own_desk, "CB-0042", "Nguyễn Văn An")
     other_desk = counter(other_commune, "Q1", "Quầy của 01279")
     other_clerk = officer(other_desk, "CB-9001", "Hoàng Thị Khác")
-    own = Objects("01273", own_desk.id, own_clerk.code, _negative_case(own_desk, own_clerk))
-    other = Objects("01279", other_desk.id, other_clerk.code, _negative_case(other_desk, other_clerk))
     make_user(runner, "chu-tich", "unit_manager", "01273")
+    make_user(runner, "nhan-vien", "viewer", "01273")
     make_user(runner, "chu-tich-khac", "unit_manager", "01279")
-    other_manager = db.session.scalar(select(User.id).where(User.username == "chu-tich-khac"))
+    make_user(runner, "quan-tri", "admin")
+    other_manager = _user_id("chu-tich-khac")
+    own = Objects("01273", own_desk.id, own_clerk.code, _negative_case(own_desk, own_clerk), _user_id("nhan-vien"))
+    other = Objects("01279", other_desk.id, other_clerk.code, _negative_case(other_desk, other_clerk), other_manager)
     return {"own": own, "other": other, "other_manager": other_manager}
+
+
+def _user_id(username: str) -> int:
+    return db.session.scalar(select(User.id).where(User.username == username))
 
 
 def scoped_rules(app: Flask) -> list[Rule]:
@@ -122,7 +135,9 @@ def database_state() -> tuple:
                    for model in (Case, CaseEvent, Counter, Officer, AuditEntry, User))
     rows = (select(Case.id, Case.status, Case.answer, Case.assignee_id, Case.answered_at, Case.closed_at),
             select(Counter.id, Counter.unit_id, Counter.code, Counter.name, Counter.qr_version, Counter.active),
-            select(Officer.id, Officer.code, Officer.name, Officer.unit_id, Officer.counter_id, Officer.active))
+            select(Officer.id, Officer.code, Officer.name, Officer.unit_id, Officer.counter_id, Officer.active),
+            select(User.id, User.password_hash, User.role, User.unit_id, User.active, User.session_version,
+                   User.locked_until, User.must_change_password))
     return counts, tuple(tuple(db.session.execute(query.order_by(query.selected_columns[0]))) for query in rows)
 
 
@@ -171,19 +186,22 @@ def test_no_dashboard_route_reaches_another_communes_objects(app, world):
 def test_the_same_routes_answer_for_the_users_own_objects(app, world):
     """The control: with 01273's objects, GET routes answer 200 and forms redirect —
     so every 404 above is scoping, not a URL the walker built wrongly."""
-    client = logged_in(app, "chu-tich")
-    token = csrf_token(client, "/dashboard/units/01273")
-    own_manager = db.session.scalar(select(User.id).where(User.username == "chu-tich"))
+    manager, admin = logged_in(app, "chu-tich"), logged_in(app, "quan-tri")
+    tokens = {manager: csrf_token(manager, "/dashboard/units/01273"), admin: csrf_token(admin, "/dashboard/users")}
+    own_manager = _user_id("chu-tich")
     for rule in scoped_rules(app):
         if not object_kinds(rule):
             continue
+        # Account administration is the admin's; the admin's forms answer 302, or 200
+        # where the answer is a page showing a temporary password once.
+        client, posted = (admin, (200, 302)) if rule.endpoint.startswith(ADMIN_ONLY_PREFIX) else (manager, (302,))
         url = build_url(app, rule, world["own"])
         if "GET" in rule.methods:
             assert client.get(url).status_code == 200, url
         if "POST" in rule.methods:
-            response = client.post(url, data={**FORM_FIELDS, "csrf_token": token, "assignee_id": own_manager,
+            response = client.post(url, data={**FORM_FIELDS, "csrf_token": tokens[client], "assignee_id": own_manager,
                                               "counter_id": world["own"].counter})
-            assert response.status_code == 302, f"POST {url} → {response.status_code}"
+            assert response.status_code in posted, f"POST {url} → {response.status_code}"
 
 
 def test_routes_without_an_object_stay_home(app, world):
@@ -201,6 +219,24 @@ def test_routes_without_an_object_stay_home(app, world):
     token = csrf_token(client, "/dashboard/units/01273")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/dashboard/units/01273").status_code == 302
+    assert database_state() == before
+
+
+def test_account_administration_is_admin_only(app, world):
+    """A commune chair may not touch accounts — not another commune's, not their own commune's."""
+    before = database_state()
+    for username in ("chu-tich", "nhan-vien"):
+        client = logged_in(app, username)
+        token = csrf_token(client, "/dashboard/units/01273")
+        for rule in scoped_rules(app):
+            if not rule.endpoint.startswith(ADMIN_ONLY_PREFIX):
+                continue
+            for objects in (world["own"], world["other"]):
+                url = build_url(app, rule, objects)
+                for method in sorted(rule.methods & {"GET", "POST"}):
+                    response = client.open(url, method=method, data={**FORM_FIELDS, "csrf_token": token})
+                    assert response.status_code == 403, f"{username}: {method} {url} → {response.status_code}"
+                    assert "chu-tich-khac" not in response.get_data(as_text=True)
     assert database_state() == before
 
 

@@ -1,5 +1,9 @@
-"""Login and logout for the dashboard (`/login`, `/logout`). Public by design: the
-login form is the way in; it is rate limited and locks an account after repeated failures."""
+"""Login, logout and one's own password (`/login`, `/logout`, `/account/password`).
+
+The login form is public by design (it is the way in); it is rate limited and locks an
+account after repeated failures. A user holding a temporary password is sent to
+`/account/password` first, and the dashboard refuses every page until it is changed.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -9,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..abuse import client_address
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..users import authenticate
+from ..users import AccountError, authenticate, change_own_password
 
 accounts = Blueprint("accounts", __name__)
 
@@ -34,6 +38,8 @@ def login():
         user, reason = authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if user is not None:
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("accounts.change_password", next=request.args.get("next")))
             return redirect(_safe_next(request.args.get("next")))
         error = (_("Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau.")
                  if reason == "locked" else _("Sai tên đăng nhập hoặc mật khẩu."))
@@ -48,6 +54,27 @@ def logout():
     logout_user()
     flash(_("Đã đăng xuất."))
     return redirect(url_for("accounts.login"))
+
+
+@accounts.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: "20 per minute", key_func=client_address, methods=["POST"])
+def change_password():
+    error = None
+    if request.method == "POST":
+        try:
+            change_own_password(current_user, request.form.get("current_password", ""),
+                                request.form.get("new_password", ""), request.form.get("confirm_password", ""))
+        except AccountError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            # The change ended every session of the user, this one too: start a fresh one.
+            login_user(current_user._get_current_object())
+            flash(_("Đã đổi mật khẩu."), "ok")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/password.html", error=error,
+                           forced=current_user.must_change_password), 422 if error else 200
 
 
 def _safe_next(target: str | None) -> str:

@@ -24,7 +24,10 @@ def local_time(moment) -> str:
 def require_login():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path))
+    if current_user.must_change_password:
+        # A temporary password opens one page only: the one that replaces it.
+        return redirect(url_for("accounts.change_password", next=request.full_path))
     return None
 
 
-from . import cases, manage, overview  # noqa: E402,F401  (routes register on import)
+from . import cases, manage, overview, user_admin  # noqa: E402,F401  (routes register on import)

@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on every password change: sessions made before it are refused.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when an admin issues a temporary password: the holder must choose their own
+    # before any dashboard page opens, so the admin never knows a password in use.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
