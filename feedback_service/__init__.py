@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     csrf.init_app(app)
     init_redis(app)
+    _load_working_calendar(app)
     app.after_request(remember_locale)
     app.jinja_env.globals["pick"] = pick
     from flask_babel import get_locale
@@ -98,3 +99,14 @@ def _register_blueprints(app: Flask) -> None:
     # session: citizens post with a signed token in the URL, machines with a bearer key.
     for anonymous_or_machine in (citizen, api, integration):
         csrf.exempt(anonymous_or_machine)
+
+
+def _load_working_calendar(app: Flask) -> None:
+    """Read the public holidays once; a broken file stops start-up with the line at fault."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from .working_days import load
+
+    today = datetime.now(ZoneInfo(app.config["LOCAL_TIMEZONE"])).date()
+    app.extensions["working_calendar"] = load(app.config["PUBLIC_HOLIDAYS_FILE"], today)

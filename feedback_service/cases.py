@@ -20,6 +20,7 @@ from .models import Case, CaseEvent, Rating, User
 from .models.cases import OPEN_STATUSES
 from .models.users import ACTING_ROLES
 from .webhooks import alert_reasons
+from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 DEFAULT_SLA_WORKING_DAYS = 5
 SYSTEM_ACTOR = "system"
@@ -33,17 +34,9 @@ class IllegalTransition(Exception):
 
 # --- due dates ----------------------------------------------------------------
 
-def add_working_days(day: date, count: int) -> date:
-    """`count` working days (Monday–Friday) after `day`.
-
-    Public holidays (Tết, 30/4, 2/9…) are not known to the service yet: a case
-    opened before a holiday is due earlier than the law would count.
-    """
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
+def add_working_days(day: date, count: int, calendar: WorkingCalendar = WEEKDAYS_ONLY) -> date:
+    """`count` working days after `day` in `calendar` (Monday–Friday by default)."""
+    return calendar.add_working_days(day, count)
 
 
 def local_today() -> date:
@@ -52,7 +45,7 @@ def local_today() -> date:
 
 def due_on_for(opened_day: date) -> date:
     days = int(current_app.config.get("CASE_SLA_WORKING_DAYS", DEFAULT_SLA_WORKING_DAYS))
-    return add_working_days(opened_day, days)
+    return add_working_days(opened_day, days, current_app.extensions.get("working_calendar", WEEKDAYS_ONLY))
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:

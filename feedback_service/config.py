@@ -77,8 +77,11 @@ def from_environment() -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
         # First retry waits this long; each next one four times longer (capped at 6 hours).
         "WEBHOOK_BACKOFF_SECONDS": _int("WEBHOOK_BACKOFF_SECONDS", 30),
-        # Complaint cases are due this many working days (Mon–Fri) after the rating.
+        # Complaint cases are due this many working days after the rating: Mon–Fri, minus the
+        # public holidays and plus the make-up Saturdays listed in PUBLIC_HOLIDAYS_FILE
+        # (empty: weekdays only). Keep the file up to date each year.
         "CASE_SLA_WORKING_DAYS": _int("CASE_SLA_WORKING_DAYS", 5),
+        "PUBLIC_HOLIDAYS_FILE": _project_path(os.environ.get("PUBLIC_HOLIDAYS_FILE", "config/holidays.txt")),
         # E-mail to unit managers about new complaint cases; no SMTP_HOST, no e-mail.
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": _int("SMTP_PORT", 25),
@@ -100,3 +103,8 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+
+
+def _project_path(value: str) -> str:
+    """A path from the environment, relative to the project root; empty stays empty (= none)."""
+    return str(PROJECT_ROOT / value) if value else ""

@@ -81,3 +81,20 @@ def run_worker(redis_url: str) -> int:
     SimpleWorker(queues, connection=connection).work(burst=True)
     assert all(q.failed_job_registry.count == 0 for q in queues), "a job failed"
     return sum(q.finished_job_registry.count for q in queues) - before
+
+
+def rating_without_case(desk, day, **answers):
+    """A rating stored before cases existed: written directly, with no case (backfill opens it)."""
+    from datetime import datetime, timezone
+
+    from feedback_service.extensions import db
+    from feedback_service.instrument import current_instrument
+    from feedback_service.models import Rating
+
+    rating = Rating(submitted_at=datetime.combine(day, datetime.min.time(), timezone.utc), local_day=day,
+                    unit_id=desk.unit_id, counter_id=desk.id, channel="counter_qr",
+                    instrument_version=current_instrument().version,
+                    **{"overall": 5, "conduct": {}, "elements": {}, **answers})
+    db.session.add(rating)
+    db.session.commit()
+    return rating
