@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from feedback_service.cases import backfill
 from feedback_service.demo import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
 from feedback_service.extensions import db
 from feedback_service.instrument import current_instrument
-from feedback_service.models import Counter, Officer, PendingFold, Rating, SummaryTotal, Unit
+from feedback_service.models import Case, Counter, Officer, PendingFold, Rating, SummaryTotal, Unit
 
 
 def _count(model) -> int:
@@ -51,6 +52,10 @@ def test_demo_ratings_are_folded_and_reported(runner, client):
     assert result.exit_code == 0, result.output
     assert f"ratings: {DEMO_RATING_COUNT} created, {DEMO_RATING_COUNT} folded" in result.output
     assert _count(PendingFold) == 0
+    # Every comment or negative answer of an unflagged rating has its complaint case.
+    cases = _count(Case)
+    assert cases > 0 and f"{cases} complaint cases opened" in result.output
+    assert backfill() == 0
 
     ratings = db.session.scalars(select(Rating)).all()
     assert len(ratings) == DEMO_RATING_COUNT
