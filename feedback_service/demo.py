@@ -34,7 +34,7 @@ _SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
 _OVERALL_WEIGHTS = (3, 4, 9, 34, 50)
 # One officer per demo serves noticeably worse, so officer reports have a story.
 _WEAK_OFFICER_WEIGHTS = (10, 12, 18, 35, 25)
-_CONDUCT_YES = {1: 0.2, 2: 0.35, 3: 0.6, 4: 0.85, 5: 0.93}
+_CONDUCT_YES = {1: 0.25, 2: 0.4, 3: 0.7, 4: 0.95, 5: 0.985}
 _COMMENTS = {
     "good": (
         "Cán bộ hướng dẫn tận tình, dễ hiểu.",
