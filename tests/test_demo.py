@@ -1,4 +1,5 @@
-"""`flask demo load`: Cao Bằng's real communes, demo counters and officers, optional ratings."""
+"""`flask demo load`: Cao Bằng's real communes, demo counters and officers, optional history
+(counter ratings, dossiers and their ratings, complaint cases)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -10,7 +11,7 @@ from feedback_service.cases import backfill
 from feedback_service.demo import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
 from feedback_service.extensions import db
 from feedback_service.instrument import current_instrument
-from feedback_service.models import Case, Counter, Officer, PendingFold, Rating, SummaryTotal, Unit
+from feedback_service.models import Case, Counter, Dossier, Officer, PendingFold, Rating, SummaryTotal, Unit
 
 
 def _count(model) -> int:
@@ -18,7 +19,7 @@ def _count(model) -> int:
 
 
 def _counts() -> dict[str, int]:
-    return {m.__name__: _count(m) for m in (Unit, Counter, Officer, Rating, PendingFold, SummaryTotal)}
+    return {m.__name__: _count(m) for m in (Unit, Counter, Officer, Rating, PendingFold, SummaryTotal, Dossier, Case)}
 
 
 def test_demo_load_twice_gives_the_same_rows_and_no_ratings(runner):
@@ -47,10 +48,17 @@ def test_demo_load_twice_gives_the_same_rows_and_no_ratings(runner):
     assert "counters: 0 created, 0 updated" in again.output
 
 
+def _counter_ratings() -> list[Rating]:
+    return db.session.scalars(select(Rating).where(Rating.channel == "counter_qr")).all()
+
+
 def test_demo_ratings_are_folded_and_reported(runner, client):
     result = runner.invoke(args=["demo", "load", "--ratings"])
     assert result.exit_code == 0, result.output
-    assert f"ratings: {DEMO_RATING_COUNT} created, {DEMO_RATING_COUNT} folded" in result.output
+    dossier_ratings = _count(Rating) - DEMO_RATING_COUNT
+    assert dossier_ratings > 0
+    assert (f"ratings: {DEMO_RATING_COUNT} at counters + {dossier_ratings} from dossiers created, "
+            f"{DEMO_RATING_COUNT + dossier_ratings} folded") in result.output
     assert _count(PendingFold) == 0
     # Every comment or negative answer of an unflagged rating has its complaint case.
     cases = _count(Case)
@@ -58,7 +66,6 @@ def test_demo_ratings_are_folded_and_reported(runner, client):
     assert backfill() == 0
 
     ratings = db.session.scalars(select(Rating)).all()
-    assert len(ratings) == DEMO_RATING_COUNT
     unflagged = [r for r in ratings if r.flag_reason is None]
     assert 0 < len(ratings) - len(unflagged) < len(ratings) // 10
 
@@ -80,7 +87,7 @@ def test_demo_ratings_look_like_counter_traffic(app, runner):
     zone = ZoneInfo(app.config["LOCAL_TIMEZONE"])
     instrument = current_instrument()
     now = datetime.now(timezone.utc)
-    ratings = db.session.scalars(select(Rating)).all()
+    ratings = _counter_ratings()
     assert len(ratings) == DEMO_RATING_COUNT
     for rating in ratings:
         submitted = rating.submitted_at.replace(tzinfo=timezone.utc)
@@ -121,9 +128,35 @@ def test_demo_ratings_are_reproducible(make_app):
         with make_app().app_context():
             load_demo(with_ratings=True, now=moment)
             drawn.append(db.session.execute(
-                select(Rating.submitted_at, Rating.counter_id, Rating.officer_id, Rating.overall,
+                select(Rating.submitted_at, Rating.counter_id, Rating.officer_id, Rating.dossier_id, Rating.overall,
                        Rating.comment, Rating.flag_reason).order_by(Rating.id)
             ).all())
             db.session.remove()
-    assert len(drawn[0]) == DEMO_RATING_COUNT
+    assert len(drawn[0]) > DEMO_RATING_COUNT
     assert drawn[0] == drawn[1]
+
+
+def test_demo_dossiers_give_the_trust_figures_something_to_show(app, runner, client):
+    assert runner.invoke(args=["demo", "load", "--ratings"]).exit_code == 0
+    zone = ZoneInfo(app.config["LOCAL_TIMEZONE"])
+    dossiers = db.session.scalars(select(Dossier)).all()
+    returned = [d for d in dossiers if d.returned_at is not None]
+    assert 0 < len(returned) < len(dossiers)  # the newest are still in progress
+    late = [d for d in returned if d.late]
+    assert 0 < len(late) < len(returned) // 5
+    assert all(d.apology_issued_at is None or d.late for d in dossiers)
+    for dossier in dossiers:
+        assert db.session.get(Counter, dossier.counter_id).unit_id == dossier.unit_id
+        assert dossier.received_at.replace(tzinfo=timezone.utc).astimezone(zone).date() == dossier.received_day
+    rated = db.session.scalars(select(Rating).where(Rating.dossier_id.is_not(None))).all()
+    assert 0.15 * len(returned) < len(rated) < 0.35 * len(returned)
+    for rating in rated:
+        dossier = db.session.get(Dossier, rating.dossier_id)
+        assert rating.verified and rating.channel == "dossier_qr" and dossier.returned_at is not None
+        assert rating.submitted_at > dossier.returned_at and rating.officer_id == dossier.officer_id
+
+    summary = client.get("/api/v1/units/04/summary").get_json()
+    assert summary["dossiers_received"] == len(dossiers)
+    assert 80 <= summary["on_time_pct"] < 100
+    assert 15 <= summary["response_rate"] <= 35
+    assert summary["verified"]["responses"] == len([r for r in rated if r.flag_reason is None])

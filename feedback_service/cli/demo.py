@@ -32,8 +32,11 @@ def register(app: Flask) -> None:
         if report.ratings_skipped:
             click.echo("ratings: the demo counters already have ratings, none added")
         elif with_ratings:
-            click.echo(f"ratings: {report.ratings_created} created, {report.folded} folded, "
-                       f"{report.cases_opened} complaint cases opened")
+            dossiers = report.dossiers
+            click.echo(f"dossiers: {dossiers.registered} registered, {dossiers.returned} returned, "
+                       f"{dossiers.rated} rated from the receipt QR")
+            click.echo(f"ratings: {report.ratings_created} at counters + {dossiers.rated} from dossiers created, "
+                       f"{report.folded} folded, {report.cases_opened} complaint cases opened")
         else:
             click.echo("ratings: none (use --ratings or DEMO_RATINGS=1)")
         counter_id = first_counter_id()
