@@ -2,7 +2,9 @@
 trail, due dates, the inbox's filters, scoping, the call-back phone and CSRF."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 from dashboard_helpers import csrf_token, log_in, make_user
@@ -11,6 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_service import cases as workflow
+from feedback_service.dashboard.cases import excerpt
 from feedback_service.extensions import db
 from feedback_service.instrument import current_instrument
 from feedback_service.models import AuditEntry, Case, CaseEvent, Rating, User
@@ -281,6 +284,88 @@ def test_inbox_is_paginated(app, world):
 
 
 # --- scoping, roles, phone, CSRF -----------------------------------------------------------
+
+# A comment whose first 80 characters hold markup: the excerpt must escape it.
+LONG_COMMENT = ("Cán bộ <b>không</b> hướng dẫn, tôi phải đi lại ba lần mới nộp được hồ sơ đất đai; "
+                "mong phường bố trí thêm người vào buổi sáng thứ Hai.")
+
+
+def inbox_row(html: str, case_id: int) -> str:
+    return re.search(rf'<tr data-case="{case_id}"[^>]*>(.*?)</tr>', html, re.S).group(1)
+
+
+def cell(row: str, css_class: str) -> str:
+    return unescape(re.search(rf'class="{css_class}">(.*?)</td>', row, re.S).group(1))
+
+
+def test_inbox_rows_name_the_officer_and_quote_the_comment_never_the_phone(app, client, world):
+    token = counter_token(world["desk"])
+    about_officer = case_of(submit(client, negative(token, officer_code="CB-0042", comment=LONG_COMMENT))).id
+    short = case_of(submit(client, negative(token))).id
+    empty_desk = counter(world["desk"].unit, "Q2")  # nobody seated: the rating names no officer
+    silent = case_of(submit(client, {"token": counter_token(empty_desk), "overall": 1})).id
+    html = logged_in(app, "chu-tich").get("/dashboard/units/01273/cases").get_data(as_text=True)
+
+    row = inbox_row(html, about_officer)
+    assert cell(row, "officer") == "Nguyễn Văn An"
+    quoted = cell(row, "excerpt")
+    assert quoted.endswith("…") and len(quoted) <= 81 and LONG_COMMENT.startswith(quoted[:-1])
+    assert "&lt;b&gt;không&lt;/b&gt;" in row and "<b>" not in row  # escaped, never markup
+    assert "buổi sáng thứ Hai" not in row  # the whole comment is on the case page only
+    assert cell(inbox_row(html, short), "excerpt") == "Chờ lâu quá."
+    assert (cell(inbox_row(html, silent), "officer"), cell(inbox_row(html, silent), "excerpt")) == ("—", "—")
+    # The chair may call back from the case page, but the list shows no phone to anyone.
+    assert PHONE not in html
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("  Chờ\n lâu   quá. ", "Chờ lâu quá."),
+    ("x" * 80, "x" * 80),
+    ("x" * 81, "x" * 80 + "…"),
+    ("Một câu " * 20, ("Một câu " * 10).strip() + "…"),
+    (None, ""),
+])
+def test_an_excerpt_is_one_line_cut_at_a_word(text, expected):
+    assert excerpt(text) == expected
+
+
+def statements_run(action) -> int:
+    """How many SQL statements `action` sends to the database."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+def test_the_inbox_costs_the_same_queries_for_2_rows_or_12(app, client, world):
+    token = counter_token(world["desk"])
+    chair = logged_in(app, "chu-tich")
+    handler = db.session.scalar(select(User.id).where(User.username == "can-bo-xu-ly"))
+
+    def add_cases(n: int) -> None:
+        for i in range(n):
+            case_id = case_of(submit(client, negative(token, officer_code="CB-0042", comment=f"Ý kiến {i}"))).id
+            post(chair, f"/dashboard/cases/{case_id}/assign", assignee_id=handler)
+
+    def read_inbox() -> None:
+        response = chair.get("/dashboard/units/01273/cases")
+        assert response.status_code == 200
+
+    add_cases(2)
+    few = statements_run(read_inbox)
+    add_cases(10)
+    many = statements_run(read_inbox)
+    html = chair.get("/dashboard/units/01273/cases").get_data(as_text=True)
+    assert html.count('<td data-label="Cán bộ" class="officer">Nguyễn Văn An</td>') == 12
+    assert many == few, (few, many)
+
 
 def test_another_communes_case_and_inbox_are_404(app, client, world):
     case_id = case_of(submit(client, negative(counter_token(world["desk"])))).id

@@ -93,13 +93,82 @@ def test_counter_and_officer_figures_equal_the_api(client, demo):
     assert "Trần Thị Bình" in officer_html
 
 
+TOO_FEW_3 = "Chưa đủ dữ liệu: 3 ý kiến, cần ít nhất 5"
+NOTE = "chưa đủ dữ liệu: con số dựa trên dưới 5 ý kiến nên không được hiển thị."
+
+
 def test_small_numbers_are_suppressed(client, demo):
     html = page(client, "/dashboard/units/01279")
     assert value(html, "fig-satisfaction") == ""
-    assert "chưa đủ dữ liệu (n = 3)" in html
+    assert f'<span class="figure too-few" id="fig-satisfaction" data-value="" data-n="3">{TOO_FEW_3}</span>' in html
     assert "33.33" not in html and "33,33" not in html  # CB-C's 1 of 3 satisfied never shows
     officer_html = client.get("/dashboard/officers/CB-C").get_data(as_text=True)
-    assert value(officer_html, "conduct-apologize") == "" and "(n = 3)" in officer_html
+    assert value(officer_html, "conduct-apologize") == "" and TOO_FEW_3 in officer_html
+
+
+def section(html: str, table_id: str) -> str:
+    """A table and what follows it up to the end of its panel (where the note goes)."""
+    start = html.index(f'id="{table_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def visible_text(markup: str) -> str:
+    without_hidden = re.sub(r'<span class="visually-hidden">.*?</span>', "", markup)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without_hidden))
+
+
+def test_a_suppressed_figure_in_a_table_is_a_dash_explained_to_everyone(client, demo):
+    officers = section(page(client, "/dashboard/units/01279"), "officers")
+    row = re.search(r'<tr data-officer="CB-C">(.*?)</tr>', officers, re.S).group(1)
+    cell = (f'<abbr title="{TOO_FEW_3}" aria-hidden="true">–</abbr>'
+            f'<span class="visually-hidden">{TOO_FEW_3}</span>')
+    # Satisfaction and all six behaviours: a dash with tooltip, and the reason for screen readers.
+    assert row.count(cell) == 7
+    assert "Chưa đủ dữ liệu" not in visible_text(row) and "n = 3" not in row
+    # One note under the table says what the dash means.
+    assert officers.count('class="table-note"') == 1 and NOTE in officers
+    assert officers.index("</table>") < officers.index(NOTE)
+
+
+def test_the_note_appears_only_under_tables_with_a_dash(client, demo):
+    html = page(client, "/dashboard/units/01273")
+    conduct = section(html, "conduct")  # 12 answers to every behaviour: nothing hidden
+    assert "too-few" not in conduct and "table-note" not in conduct
+    elements = section(html, "elements")  # results and feedback handling were never asked here
+    assert "figure too-few" in elements and NOTE in elements
+
+
+def test_distribution_legend_gives_each_levels_label_count_and_share(client, demo):
+    html = page(client, "/dashboard/units/01273")
+    legend = html[html.index('<table class="legend">'):]
+    legend = legend[:legend.index("</table>")]
+    rows = re.findall(r'<tr data-level="(\d)"><th scope="row"><svg class="swatch".*?</svg> (.*?)</th>'
+                      r'<td class="num">(\d+)</td><td class="num">([^<]+)</td></tr>', legend)
+    # 01273: CB-A six 5s, CB-B three 2s and three 4s.
+    assert rows == [("1", "1 · Rất không hài lòng", "0", "0%"), ("2", "2 · Không hài lòng", "3", "25%"),
+                    ("3", "3 · Bình thường", "0", "0%"), ("4", "4 · Hài lòng", "3", "25%"),
+                    ("5", "5 · Rất hài lòng", "6", "50%")]
+    english = client.get("/dashboard/units/01273?lang=en").get_data(as_text=True)
+    assert "1 · Very dissatisfied" in english and "5 · Very satisfied" in english
+
+
+def test_a_thin_distribution_gives_counts_but_no_shares(client, demo):
+    html = page(client, "/dashboard/units/01279")  # CB-C: one 5, one 3, one 1
+    chart = html[html.index('class="chart distribution"'):]
+    chart = chart[:chart.index("</table>")]
+    assert re.findall(r'<tr data-level="(\d)">.*?<td class="num">(\d+)</td>', chart) == [
+        ("1", "1"), ("2", "0"), ("3", "1"), ("4", "0"), ("5", "1")]
+    assert chart.count(f'<abbr title="{TOO_FEW_3}" aria-hidden="true">–</abbr>') == 5
+    assert "%" not in chart.split("<table", 1)[1] and "%</text>" not in chart
+    assert '<g class="placeholder">' in chart
+
+
+def test_shares_are_written_the_readers_way():
+    bar = charts.distribution_bar({"1": 1, "5": 2}, ["a", "b", "c", "d", "e"], "t", "n", "%",
+                                  number=lambda v: f"{v:.2f}".replace(".", ","))
+    assert "<td class=\"num\">33,33%</td>" in bar and "66,67%</text>" in bar
+    empty = charts.distribution_bar({}, ["a", "b", "c", "d", "e"], "t", "n", "%")
+    assert empty.count("<td class=\"num\">–</td>") == 5
 
 
 def officer_order(html: str) -> list[str]:
@@ -205,16 +274,50 @@ def test_bad_period_args_flash_and_fall_back(client, demo, query):
 def test_charts_are_accessible_svg():
     bar = charts.distribution_bar({"1": 1, "4": 2, "5": 3}, ["a", "b", "c", "d", "e"], "Phân bố", "n", "%")
     assert "<title" in bar and "<desc" in bar and 'role="img"' in bar
-    assert '<div class="visually-hidden"><table><caption>Phân bố</caption>' in bar and "<td>50%</td>" in bar
+    assert '<table class="legend"><caption class="visually-hidden">Phân bố</caption>' in bar
+    assert '<td class="num">50%</td>' in bar
     trend = charts.trend_bars([charts.TrendPoint("01/11", 80.0, 10), charts.TrendPoint("08/11", None, 2)],
                               "Xu hướng", "%", "n", "ít quá")
-    assert "<td>80%</td>" in trend and "<td>ít quá</td>" in trend and "<title" in trend
+    assert "<td>80%</td>" in trend and "<td>– (ít quá)</td>" in trend and "<title" in trend
     grid = [[0] * 24 for _ in range(7)]
     grid[0][9] = 4
     heat = charts.heatmap(grid, ["T2", "T3", "T4", "T5", "T6", "T7", "CN"], "Giờ", "Ngày")
     assert "T2 9h: 4" in heat and heat.count("<tr>") == 8
     assert "<script" not in bar + trend + heat and "<b>" not in charts.trend_bars(
         [charts.TrendPoint("<b>", 1.0, 9)], "t", "%", "n", "x")
+
+
+def svg_texts(markup: str) -> list[str]:
+    svg = markup[:markup.index("</svg>")]
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_a_thin_period_is_a_hatched_placeholder_not_a_zero_bar():
+    points = [charts.TrendPoint("01/11", 80.0, 10), charts.TrendPoint("08/11", None, 2),
+              charts.TrendPoint("15/11", 0.0, 6)]
+    trend = charts.trend_bars(points, "Xu hướng", "%", "n", "chưa đủ dữ liệu")
+    placeholder = re.search(r'<g class="placeholder">(.*?)</g>', trend).group(1)
+    assert "<title>08/11: chưa đủ dữ liệu (n = 2)</title>" in placeholder
+    assert 'stroke-dasharray' in placeholder and re.search(r'fill="url\(#trend-\d+-hatch\)"', placeholder)
+    assert ">–</text>" in placeholder
+    assert trend.count('class="placeholder"') == 1  # a measured 0% is a bar, not a placeholder
+    # The thin period is explained under the chart too, for readers who do not hover.
+    assert '<p class="chart-note">' in trend and "– chưa đủ dữ liệu</p>" in trend
+    # Every percentage drawn carries its sign: axis 0/50/100 and the bars' 80 and 0.
+    numeric = [t for t in svg_texts(trend) if re.fullmatch(r"[\d.,]+%?", t)]
+    assert numeric == ["0%", "50%", "100%", "80%", "0%"]
+    assert "<title>01/11: 80% (n = 10)</title>" in trend
+    full = charts.trend_bars([charts.TrendPoint("01/11", 90.0, 10)], "t", "%", "n", "x")
+    assert "placeholder" not in full and "chart-note" not in full
+
+
+def test_the_trend_on_a_page_marks_thin_periods(client, demo):
+    html = page(client, "/dashboard/units/01279?period=year")  # 3 ratings: every month thin
+    trend = html[html.index('class="chart trend"'):]
+    trend = trend[:trend.index("</table>")]
+    assert 'class="placeholder"' in trend and 'x="' in trend
+    assert "chưa đủ dữ liệu (dưới 5 ý kiến)" in trend
+    assert not re.search(r'class="chart trend".*<rect[^>]*fill="#0b5cad"', trend, re.S)
 
 
 def test_heatmap_counts_every_unflagged_rating(client, demo):

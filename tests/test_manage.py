@@ -189,6 +189,65 @@ def test_validation_errors_change_nothing(app, world, path_of, data):
     assert snapshot() == before
 
 
+def form_html(html: str, form_id: str) -> str:
+    return re.search(rf'<form [^>]*id="{form_id}">.*?</form>', html, re.S).group(0)
+
+
+def refused_page(client, response) -> str:
+    assert response.status_code == 302  # as before: the route walker relies on it
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_refused_new_counter_keeps_what_was_typed_beside_the_reason(app, world):
+    client = logged_in(app, "chu-tich")
+    before = snapshot()
+    html = refused_page(client, post(client, "/dashboard/units/01273/manage/counters",
+                                     code="Q1", name="Quầy <đất đai> mới"))
+    form = form_html(html, "add-counter")
+    assert 'id="new-counter-code" name="code" value="Q1"' in form
+    assert 'name="name" value="Quầy &lt;đất đai&gt; mới"' in form  # escaped, not markup
+    assert form.count('aria-invalid="true" aria-describedby="add-counter-error"') == 2
+    assert '<p class="field-error" id="add-counter-error">Đơn vị đã có quầy mã Q1.</p>' in form
+    assert "autofocus" in form and snapshot() == before
+    # Read once: the next visit shows empty forms and no reason.
+    again = client.get("/dashboard/units/01273/manage").get_data(as_text=True)
+    form = form_html(again, "add-counter")
+    assert 'name="code" value=""' in form and "aria-invalid" not in again and "field-error" not in again
+
+
+def test_a_refused_new_officer_keeps_name_code_and_chosen_counter(app, world):
+    client = logged_in(app, "chu-tich")
+    second = world["second"].id
+    html = refused_page(client, post(client, "/dashboard/units/01273/manage/officers",
+                                     code="CB-0042", name="Trần Thị Bình", counter_id=str(second)))
+    form = form_html(html, "add-officer")
+    assert 'name="code" value="CB-0042"' in form and 'name="name" value="Trần Thị Bình"' in form
+    assert re.findall(r'<option value="(\d+)" selected>', form) == [str(second)]
+    assert "Mã cán bộ CB-0042 đã được dùng." in form
+    # The other forms on the page are untouched.
+    assert "aria-invalid" not in form_html(html, "add-counter")
+
+
+def test_a_refused_rename_keeps_the_typed_name_in_that_rows_form_only(app, world):
+    client = logged_in(app, "chu-tich")
+    desk, second = world["desk"], world["second"]
+    long_name = "Quầy " + "x" * 200
+    html = refused_page(client, post(client, f"/dashboard/counters/{desk.id}/rename", name=long_name))
+    form = form_html(html, f"counter-{desk.id}-rename")
+    assert f'value="{long_name[:200]}"' in form and 'aria-invalid="true"' in form
+    assert "Tên dài quá 200 ký tự." in form
+    assert 'value="Quầy trả kết quả"' in form_html(html, f"counter-{second.id}-rename")
+    assert "aria-invalid" not in form_html(html, f"counter-{second.id}-rename")
+
+
+def test_kept_values_are_not_shown_on_another_units_page(app, world):
+    client = logged_in(app, "tinh")  # sees both communes
+    post(client, "/dashboard/units/01273/manage/counters", code="Q1", name="Gõ ở 01273")
+    other = client.get("/dashboard/units/01279/manage").get_data(as_text=True)
+    assert "Gõ ở 01273" not in other and "aria-invalid" not in other
+    assert "Gõ ở 01273" not in client.get("/dashboard/units/01273/manage").get_data(as_text=True)
+
+
 def test_a_counter_of_another_unit_in_the_province_is_refused(app, world):
     """A province officer sees both communes, but may not seat an officer at the other's counter."""
     client = logged_in(app, "tinh")

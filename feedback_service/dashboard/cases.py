@@ -2,6 +2,7 @@
 
 Scoping first, role second: a case outside the user's subtree is 404 for everyone
 (a URL reveals nothing), and only then may a viewer's change be refused with 403.
+The inbox lists no call-back phone: it is shown on the case page, to those who may act.
 """
 from __future__ import annotations
 
@@ -9,17 +10,40 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import cases as workflow
 from ..extensions import db
 from ..instrument import load_instrument
-from ..models import Case, Dossier, User
+from ..models import Case, Dossier, Rating, User
 from ..models.cases import CASE_STATUSES
 from ..unit_tree import subtree_ids
 from . import dashboard
 from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
 
 PAGE_SIZE = 25
+# Enough of a comment to tell cases apart at a glance; the case page has it whole.
+EXCERPT_CHARS = 80
+# One query for a page of the inbox, not one per row per relation. Of the rating only
+# what the row shows is read: its phone never leaves the database for the list.
+INBOX_LOADS = (
+    joinedload(Case.rating).load_only(Rating.id, Rating.local_day, Rating.comment),
+    joinedload(Case.unit), joinedload(Case.counter), joinedload(Case.officer), joinedload(Case.assignee),
+)
+
+
+@dashboard.app_template_filter("excerpt")
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a comment on one line: cut at a word near `limit` characters,
+    with "…" when cut. Plain text: the template escapes it."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 2 // 3:  # a word break not too far back; else cut mid-word
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–—") + "…"
 
 
 @dashboard.get("/units/<code>/cases")
@@ -37,7 +61,7 @@ def unit_cases(code: str):
     if overdue_only:
         query = query.where(workflow.overdue_clause(today))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+    rows = list(db.session.scalars(query.options(*INBOX_LOADS).order_by(Case.created_at.desc(), Case.id.desc())
                                    .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("dashboard/cases.html", unit=unit, cases=rows, status=status,

@@ -1,13 +1,14 @@
 """Server-rendered SVG charts: pure functions from numbers to markup.
 
 No JavaScript and no external assets, so the charts print and work on any phone.
-Each chart is an `role="img"` SVG with <title> and <desc>, followed by a visually
-hidden table holding the same numbers for screen readers. Labels arrive already
-translated: these functions know nothing of Flask.
+Each chart is an `role="img"` SVG with <title> and <desc>, followed by a table
+holding the same numbers: visually hidden for the trend and the heatmap, shown as
+the legend of the distribution bar. Labels and the number format arrive from the
+caller (already translated, localised): these functions know nothing of Flask.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
 
@@ -17,6 +18,8 @@ from markupsafe import Markup, escape
 LEVEL_COLOURS = ("#a3121f", "#c0461b", "#6b7685", "#2f7d4f", "#17603a")
 BAR_COLOUR = "#0b5cad"
 EMPTY_COLOUR = "#e4e8ee"
+# A period too thin to measure: hatched and outlined, so it never reads as a 0% bar.
+PLACEHOLDER_STROKE = "#6b7685"
 _ids = count(1)
 
 
@@ -40,6 +43,12 @@ def _open(kind: str, width: int, height: int, title: str, desc: str) -> tuple[st
     return uid, head
 
 
+def _swatch(colour: str) -> str:
+    # An SVG square rather than a CSS background: browsers drop backgrounds when printing.
+    return (f'<svg class="swatch" width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" focusable="false">'
+            f'<rect width="14" height="14" fill="{colour}"/></svg>')
+
+
 def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     # A header cell may not be empty (screen readers announce nothing): the corner cell names the rows.
     head = "".join(f'<th scope="col">{escape(h) or escape(caption)}</th>' for h in headers)
@@ -53,48 +62,74 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]
 
 
 def distribution_bar(counts: dict[str, int], level_labels: Sequence[str], title: str,
-                     count_header: str, share_header: str) -> Markup:
-    """One 100% bar split into the five levels, with a legend under it."""
+                     count_header: str, share_header: str, number: Callable[[float], str] = _fmt,
+                     min_answers: int = 0, too_few: str = "") -> Markup:
+    """One 100% bar split into the five levels; its legend is a visible table giving
+    each level's label, count and share, which screen readers read as well. Under
+    `min_answers` answers in all, shares are not shown (counts are): the bar becomes a
+    hatched placeholder and each share a "–" explained by `too_few`."""
     total = sum(counts.get(str(level), 0) for level in range(1, 6))
-    width, height = 600, 96
+    thin = total < min_answers
+    width, height = 600, 36
     uid, svg = _open("distribution", width, height, title,
-                     "; ".join(f"{label}: {counts.get(str(i + 1), 0)}" for i, label in enumerate(level_labels)))
+                     "; ".join(f"{label}: {counts.get(str(i + 1), 0)}" for i, label in enumerate(level_labels))
+                     + (f" ({too_few})" if thin else ""))
     parts = [svg]
     x = 0.0
-    if total == 0:
-        parts.append(f'<rect x="0" y="0" width="{width}" height="36" fill="{EMPTY_COLOUR}"/>')
+    if thin:
+        parts.append(f'{_hatch(f"{uid}-hatch")}<g class="placeholder"><title>{escape(too_few)}</title>'
+                     f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="url(#{uid}-hatch)" '
+                     f'stroke="{PLACEHOLDER_STROKE}" stroke-dasharray="4 3"/>'
+                     f'<text x="{width / 2}" y="24" text-anchor="middle" font-size="17" fill="#3d4653">–</text></g>')
+    elif total == 0:
+        parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="{EMPTY_COLOUR}"/>')
     for i in range(5):
         n = counts.get(str(i + 1), 0)
-        if not total or not n:
+        if thin or not total or not n:
             continue
         w = width * n / total
-        parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="36" fill="{LEVEL_COLOURS[i]}"/>')
+        parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" fill="{LEVEL_COLOURS[i]}">'
+                     f'<title>{escape(level_labels[i])}: {n}</title></rect>')
         if w >= 52:
             parts.append(f'<text x="{x + w / 2:.2f}" y="24" text-anchor="middle" fill="#fff" '
-                         f'font-size="17">{_fmt(100 * n / total)}%</text>')
+                         f'font-size="17">{escape(number(100 * n / total))}%</text>')
         x += w
-    for i, label in enumerate(level_labels):  # legend: a swatch and the level number per column
-        lx = i * width / 5
-        parts.append(f'<rect x="{lx:.2f}" y="56" width="18" height="18" fill="{LEVEL_COLOURS[i]}"/>'
-                     f'<text x="{lx + 24:.2f}" y="71" font-size="18" fill="#1b1b1b">{i + 1} · '
-                     f'{counts.get(str(i + 1), 0)}</text>')
     parts.append("</svg>")
-    rows = [(label, counts.get(str(i + 1), 0), f"{_fmt(100 * counts.get(str(i + 1), 0) / total)}%" if total else "–")
-            for i, label in enumerate(level_labels)]
-    return Markup("".join(parts) + _table(title, ("", count_header, share_header), rows))
+    head = (f'<th scope="col"><span class="visually-hidden">{escape(title)}</span></th>'
+            f'<th scope="col" class="num">{escape(count_header)}</th>'
+            f'<th scope="col" class="num">{escape(share_header)}</th>')
+    if thin:  # the same dash as the tables' suppressed figures: tooltip, and the reason for screen readers
+        why = escape(too_few)
+        no_share = (f'<span class="too-few"><abbr title="{why}" aria-hidden="true">–</abbr>'
+                    f'<span class="visually-hidden">{why}</span></span>')
+    body = []
+    for i, label in enumerate(level_labels):
+        n = counts.get(str(i + 1), 0)
+        share = no_share if thin else escape(f"{number(100 * n / total)}%" if total else "–")
+        body.append(f'<tr data-level="{i + 1}">'
+                    f'<th scope="row">{_swatch(LEVEL_COLOURS[i])} {i + 1} · {escape(label)}</th>'
+                    f'<td class="num">{n}</td><td class="num">{share}</td></tr>')
+    legend = (f'<table class="legend"><caption class="visually-hidden">{escape(title)}</caption>'
+              f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    note = f'<p class="chart-note"><strong aria-hidden="true">–</strong> {escape(too_few)}</p>' if thin else ""
+    return Markup("".join(parts) + legend + note)
 
 
 def trend_bars(points: Sequence[TrendPoint], title: str, pct_header: str, n_header: str,
-               too_few: str) -> Markup:
-    """Satisfaction % per week or month as bars; a period with too few answers
-    shows a grey stub, not a bar that looks like a measured 0%."""
+               too_few: str, number: Callable[[float], str] = _fmt) -> Markup:
+    """Satisfaction % per week or month as bars. A period with too few answers is a
+    hatched, outlined placeholder marked "–" (and `too_few` in its tooltip, the table
+    and a note under the chart), never a bar that looks like a measured 0%."""
     width, height, top, bottom, left = 640, 220, 12, 40, 34
     plot_h = height - top - bottom
     slot = (width - left - 10) / max(len(points), 1)  # room for the last label
-    desc = "; ".join(f"{p.label}: {_fmt(p.pct) + '%' if p.pct is not None else too_few} (n = {p.responses})"
+    desc = "; ".join(f"{p.label}: {number(p.pct) + '%' if p.pct is not None else too_few} (n = {p.responses})"
                      for p in points)
     uid, svg = _open("trend", width, height, title, desc)
     parts = [svg]
+    thin = any(p.pct is None for p in points)
+    if thin:
+        parts.append(_hatch(f"{uid}-hatch"))
     for level in (0, 50, 100):
         y = top + plot_h * (1 - level / 100)
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9d0da" stroke-width="1"/>'
@@ -105,20 +140,38 @@ def trend_bars(points: Sequence[TrendPoint], title: str, pct_header: str, n_head
         x = left + i * slot + slot * 0.15
         w = slot * 0.7
         if point.pct is None:
-            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - 3:.1f}" width="{w:.1f}" height="3" fill="#9aa3ae"/>')
+            tip = f"{point.label}: {too_few} (n = {point.responses})"
+            parts.append(f'<g class="placeholder"><title>{escape(tip)}</title>'
+                         f'<rect x="{x:.1f}" y="{top:.1f}" width="{w:.1f}" height="{plot_h:.1f}" '
+                         f'fill="url(#{uid}-hatch)" stroke="{PLACEHOLDER_STROKE}" stroke-width="1" '
+                         f'stroke-dasharray="4 3"/>'
+                         f'<text x="{x + w / 2:.1f}" y="{top + plot_h / 2 + 5:.1f}" text-anchor="middle" '
+                         f'font-size="14" fill="#3d4653">–</text></g>')
         else:
             h = plot_h * point.pct / 100
+            tip = f"{point.label}: {number(point.pct)}% (n = {point.responses})"
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
-                         f'fill="{BAR_COLOUR}"/>')
+                         f'fill="{BAR_COLOUR}"><title>{escape(tip)}</title></rect>')
             if w >= 26:
                 parts.append(f'<text x="{x + w / 2:.1f}" y="{top + plot_h - h - 3:.1f}" text-anchor="middle" '
-                             f'font-size="11" fill="#1b1b1b">{round(point.pct)}</text>')
+                             f'font-size="11" fill="#1b1b1b">{round(point.pct)}%</text>')
         if i % label_every == 0:
             parts.append(f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                          f'font-size="11" fill="#3d4653">{escape(point.label)}</text>')
     parts.append("</svg>")
-    rows = [(p.label, f"{_fmt(p.pct)}%" if p.pct is not None else too_few, p.responses) for p in points]
+    if thin:  # sighted readers do not hover: say what the hatching means
+        parts.append(f'<p class="chart-note"><svg class="swatch" width="14" height="14" viewBox="0 0 14 14" '
+                     f'aria-hidden="true" focusable="false">{_hatch(f"{uid}-key")}'
+                     f'<rect width="14" height="14" fill="url(#{uid}-key)" stroke="{PLACEHOLDER_STROKE}"/></svg> '
+                     f'– {escape(too_few)}</p>')
+    rows = [(p.label, f"{number(p.pct)}%" if p.pct is not None else f"– ({too_few})", p.responses) for p in points]
     return Markup("".join(parts) + _table(title, ("", pct_header, n_header), rows))
+
+
+def _hatch(pattern_id: str) -> str:
+    return (f'<defs><pattern id="{pattern_id}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3f5f8"/>'
+            f'<line x1="0" y1="0" x2="0" y2="6" stroke="#b7bfc9" stroke-width="1.5"/></pattern></defs>')
 
 
 def heatmap(counts: Sequence[Sequence[int]], weekday_labels: Sequence[str], title: str,

@@ -4,10 +4,12 @@ Scoping first, role second (as for cases): a counter or officer outside the user
 subtree is 404 for everyone, and only then is a viewer's change refused with 403.
 A refused change flashes why and redirects back like a done one (302), changing nothing:
 the route walker in tests/test_dashboard_scoping.py posts bare forms and expects a redirect.
+What the user typed into the refused form rides along in the session, read once by the
+page, which puts it back in that form beside the reason — nobody retypes a name.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +24,10 @@ from .access import can_see, require_acting_role, visible_unit
 # Lets any dashboard template ask `current_user.role in ACTING_ROLES` (the overview's link).
 dashboard.add_app_template_global(ACTING_ROLES, "ACTING_ROLES")
 
+REFILL_KEY = "manage_refill"
+# The inputs' own maxlength is 200; a longer forged value is cut, not carried in the cookie.
+REFILL_MAX_CHARS = 200
+
 
 @dashboard.get("/units/<code>/manage")
 def unit_manage(code: str):
@@ -30,8 +36,11 @@ def unit_manage(code: str):
                                        .order_by(Counter.active.desc(), Counter.code)))
     officers = list(db.session.scalars(select(Officer).where(Officer.unit_id == unit.id)
                                        .order_by(Officer.active.desc(), Officer.code)))
+    refill = session.pop(REFILL_KEY, None)
+    if not isinstance(refill, dict) or refill.get("unit") != unit.code:
+        refill = None  # typed on another unit's page: not this one's to show
     return render_template("dashboard/manage.html", unit=unit, counters=counters, officers=officers,
-                           acting=current_user.role in ACTING_ROLES)
+                           acting=current_user.role in ACTING_ROLES, refill=refill)
 
 
 def _visible_counter(counter_id: int) -> Counter:
@@ -58,14 +67,19 @@ def _chosen_counter() -> Counter | None:
     return _visible_counter(int(raw))
 
 
-def _apply(unit: Unit, change):
-    """Run one management change; flash its outcome and go back to the unit's page."""
+def _apply(unit: Unit, change, form: str | None = None, fields: tuple[str, ...] = ()):
+    """Run one management change; flash its outcome and go back to the unit's page.
+    On a refusal, the `fields` typed into `form` (its id on the page) are kept for it."""
     code = unit.code  # read before a rollback expires the row
     try:
         change()
     except management.ManagementError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
+        if form:
+            session[REFILL_KEY] = {
+                "unit": code, "form": form, "message": str(exc.message),
+                "values": {field: request.form.get(field, "")[:REFILL_MAX_CHARS] for field in fields}}
     else:
         flash(_("Đã lưu."), "ok")
     return redirect(url_for("dashboard.unit_manage", code=code))
@@ -86,7 +100,8 @@ def counter_create(code: str):
     unit = visible_unit(code)
     require_acting_role()
     return _apply(unit, lambda: management.create_counter(
-        current_user.actor, unit, request.form.get("code"), request.form.get("name")))
+        current_user.actor, unit, request.form.get("code"), request.form.get("name")),
+        form="add-counter", fields=("code", "name"))
 
 
 @dashboard.post("/counters/<id:counter_id>/rename")
@@ -94,7 +109,8 @@ def counter_rename(counter_id: int):
     counter = _visible_counter(counter_id)
     require_acting_role()
     return _apply(counter.unit, lambda: management.rename_counter(
-        current_user.actor, counter, request.form.get("name")))
+        current_user.actor, counter, request.form.get("name")),
+        form=f"counter-{counter.id}-rename", fields=("name",))
 
 
 @dashboard.post("/counters/<id:counter_id>/active")
@@ -126,7 +142,8 @@ def officer_create(code: str):
     require_acting_role()
     desk = _chosen_counter()
     return _apply(unit, lambda: management.create_officer(
-        current_user.actor, unit, request.form.get("code"), request.form.get("name"), desk))
+        current_user.actor, unit, request.form.get("code"), request.form.get("name"), desk),
+        form="add-officer", fields=("code", "name", "counter_id"))
 
 
 @dashboard.post("/officers/<code>/rename")
@@ -134,7 +151,8 @@ def officer_rename(code: str):
     officer = _visible_officer(code)
     require_acting_role()
     return _apply(officer.unit, lambda: management.rename_officer(
-        current_user.actor, officer, request.form.get("name")))
+        current_user.actor, officer, request.form.get("name")),
+        form=f"officer-{officer.id}-rename", fields=("name",))
 
 
 @dashboard.post("/officers/<code>/active")
@@ -149,4 +167,5 @@ def officer_assign(code: str):
     officer = _visible_officer(code)
     require_acting_role()
     desk = _chosen_counter()
-    return _apply(officer.unit, lambda: management.assign_officer(current_user.actor, officer, desk))
+    return _apply(officer.unit, lambda: management.assign_officer(current_user.actor, officer, desk),
+                  form=f"officer-{officer.id}-assign", fields=("counter_id",))

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..instrument import current_instrument
 from ..models import Counter, Officer, Rating, Unit
+from ..scoring import LEVELS
 from ..summaries import scope_summary, unit_summary
 from ..unit_tree import subtree_ids
 from . import charts, dashboard, queries
@@ -26,17 +27,35 @@ SORT_DIRECTIONS = ("asc", "desc")
 
 
 @dashboard.app_template_global()
-def figure(value: float | None, n: int, suffix: str = "%", element_id: str | None = None) -> Markup:
-    """A figure, or "chưa đủ dữ liệu (n = 3)" when it rests on fewer than MIN_ANSWERS
-    answers. `data-value` / `data-n` carry the machine-readable numbers (tests, scripts)."""
+def figure(value: float | None, n: int, suffix: str = "%", element_id: str | None = None,
+           brief: bool = True) -> Markup:
+    """A figure, or — when it rests on fewer than MIN_ANSWERS answers — no number:
+    a short "–" (`brief`, for table cells) whose tooltip and screen-reader text say
+    why, or that explanation in full (cards). `data-value` / `data-n` carry the
+    machine-readable numbers (tests, scripts)."""
     id_attr = f' id="{escape(element_id)}"' if element_id else ""
     if n < MIN_ANSWERS:
-        text = _("chưa đủ dữ liệu (n = %(n)s)", n=n)
-        return Markup(f'<span class="figure too-few"{id_attr} data-value="" data-n="{n}">{escape(text)}</span>')
+        why = escape(too_few_reason(n))
+        # abbr's title is a mouse-only tooltip; the hidden twin is what screen readers say.
+        text = (Markup(f'<abbr title="{why}" aria-hidden="true">–</abbr><span class="visually-hidden">{why}</span>')
+                if brief else why)
+        return Markup(f'<span class="figure too-few"{id_attr} data-value="" data-n="{n}">{text}</span>')
     if value is None:
         return Markup(f'<span class="figure"{id_attr} data-value="" data-n="{n}">–</span>')
-    shown = format_decimal(value, format="#,##0.##")
-    return Markup(f'<span class="figure"{id_attr} data-value="{value}" data-n="{n}">{escape(shown)}{suffix}</span>')
+    shown = escape(_number(value))
+    return Markup(f'<span class="figure"{id_attr} data-value="{value}" data-n="{n}">{shown}{suffix}</span>')
+
+
+def too_few_reason(n: int) -> str:
+    return _("Chưa đủ dữ liệu: %(n)s ý kiến, cần ít nhất %(min)s", n=n, min=MIN_ANSWERS)
+
+
+def _number(value: float) -> str:
+    """A figure as the reader's locale writes it (78,44 in Vietnamese)."""
+    return format_decimal(value, format="#,##0.##")
+
+
+dashboard.add_app_template_global(MIN_ANSWERS, "MIN_ANSWERS")
 
 
 @dashboard.get("/")
@@ -108,16 +127,19 @@ def _common(period: Period, scope: str, scope_id: int, rating_filter: list, summ
     points = [charts.TrendPoint(_bucket_label(p["start"], period.trend_grain), p["pct"], p["responses"])
               for p in queries.trend(scope, scope_id, period)]
     weekdays = [_("T2"), _("T3"), _("T4"), _("T5"), _("T6"), _("T7"), _("CN")]
+    answered = sum(summary["overall"].get(level, 0) for level in LEVELS)
     return {
         "period": period, "period_keys": PERIOD_KEYS, "period_labels": _period_labels(),
         "sort": sort, "direction": "desc" if descending else "asc",
         "element_labels": {i["key"]: pick(i["label"]).split(":")[0] for i in instrument["elements"]["items"]},
         "conduct_labels": {i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
         "distribution_chart": charts.distribution_bar(
-            summary["overall"], levels, _("Phân bố mức hài lòng"), _("Số ý kiến"), _("Tỷ lệ")),
+            summary["overall"], levels, _("Phân bố mức hài lòng"), _("Số ý kiến"), _("Tỷ lệ"),
+            number=_number, min_answers=MIN_ANSWERS, too_few=too_few_reason(answered)),
         "trend_chart": charts.trend_bars(
             points, _("Tỷ lệ hài lòng theo tuần") if period.trend_grain == "week" else _("Tỷ lệ hài lòng theo tháng"),
-            _("Tỷ lệ hài lòng"), _("Số ý kiến"), _("chưa đủ dữ liệu")),
+            _("Tỷ lệ hài lòng"), _("Số ý kiến"),
+            _("chưa đủ dữ liệu (dưới %(min)s ý kiến)", min=MIN_ANSWERS), number=_number),
         "heatmap_chart": charts.heatmap(
             queries.heatmap(rating_filter, period), weekdays, _("Số ý kiến theo giờ và ngày trong tuần"), _("Ngày")),
     }

@@ -11,7 +11,9 @@ from playwright.sync_api import Page
 
 # Kept beside the tests: it is injected by them, never served to users.
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-# What blocks a user outright; "moderate"/"minor" findings are reported, not failed on.
+# axe's impact levels, mildest first.
+IMPACTS = ("minor", "moderate", "serious", "critical")
+# What blocks a user outright: the floor for pages outside the dashboard proper.
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
@@ -31,6 +33,12 @@ def violations(page: Page) -> list[dict]:
 
 def blocking(found: list[dict]) -> list[dict]:
     return [v for v in found if v["impact"] in BLOCKING_IMPACTS]
+
+
+def at_least(impact: str, found: list[dict]) -> list[dict]:
+    """The violations of `impact` or worse ("moderate" keeps moderate, serious, critical)."""
+    floor = IMPACTS.index(impact)
+    return [v for v in found if v["impact"] in IMPACTS[floor:]]
 
 
 def describe(found: list[dict]) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import factories
 import pytest
-from axe import blocking, describe, violations
+from axe import at_least, describe, violations
 from dashboard_helpers import PASSWORD, make_user
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.timeout(90)
 # As in conftest.py: a local page that takes 5 s to answer is itself a failure.
 ACTION_TIMEOUT_MS = 5_000
 LAPTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "vi-VN"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "vi-VN", "is_mobile": True, "has_touch": True}
 ALL_YES = {k: True for k in ("greet", "smile", "listen", "guide", "thank", "apologize")}
 WAIT = "Phải chờ gần hai tiếng mới đến lượt."
 RUDE = "Cán bộ không hướng dẫn, nói năng cộc lốc."
@@ -104,13 +105,22 @@ def dashboard_site(make_app) -> Iterator[DashboardSite]:
         server.server_close()
 
 
-@pytest.fixture
-def laptop(browser: Browser, dashboard_site: DashboardSite) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(**LAPTOP)
+def _page(browser: Browser, site: DashboardSite, options: dict) -> Iterator[Page]:
+    context: BrowserContext = browser.new_context(**options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    context.route(lambda url: not dashboard_site.is_local(url), lambda route: route.abort("blockedbyclient"))
+    context.route(lambda url: not site.is_local(url), lambda route: route.abort("blockedbyclient"))
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def laptop(browser: Browser, dashboard_site: DashboardSite) -> Iterator[Page]:
+    yield from _page(browser, dashboard_site, LAPTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser, dashboard_site: DashboardSite) -> Iterator[Page]:
+    yield from _page(browser, dashboard_site, PHONE)
 
 
 def log_in(page: Page, site: DashboardSite) -> None:
@@ -160,6 +170,10 @@ def test_a_commune_chair_works_through_the_dashboard(laptop: Page, dashboard_sit
     rows = page.locator("table.cases tbody tr")
     expect(rows).to_have_count(4)
     expect(page.locator("table.cases")).not_to_contain_text("Nùng Trí Cao")
+    # Each row says whom the rating was about and how the comment begins.
+    wait_row = rows.filter(has_text=WAIT)
+    expect(wait_row).to_have_count(1)
+    expect(wait_row.locator("td.officer")).to_have_text("Trần Văn Minh")
     page.screenshot(path=str(artifacts / "dashboard-inbox.png"), full_page=True)
 
     # One case: read it, answer it, close it.
@@ -192,6 +206,67 @@ def test_a_commune_chair_works_through_the_dashboard(laptop: Page, dashboard_sit
     page.screenshot(path=str(artifacts / "dashboard-404.png"), full_page=True)
 
 
+def panel(page: Page, heading_id: str) -> dict:
+    return page.locator(f'section[aria-labelledby="{heading_id}"]').bounding_box()
+
+
+def test_overview_panels_pair_up_on_a_laptop_and_stack_on_a_phone(laptop: Page, phone: Page,
+                                                                  dashboard_site: DashboardSite, artifacts):
+    site = dashboard_site
+    log_in(laptop, site)
+    distribution, trend = panel(laptop, "h-distribution"), panel(laptop, "h-trend")
+    elements, conduct, heat = panel(laptop, "h-elements"), panel(laptop, "h-conduct"), panel(laptop, "h-heatmap")
+    # Two by two, each pair side by side and equally tall: no column ends in a hole.
+    for left, right in ((distribution, trend), (elements, conduct)):
+        assert left["x"] < right["x"] and abs(left["y"] - right["y"]) < 1
+        assert abs(left["height"] - right["height"]) < 1
+    assert elements["y"] >= distribution["y"] + distribution["height"]
+    # The heatmap has a row of its own under them.
+    assert heat["y"] >= elements["y"] + elements["height"] and heat["width"] > 1.9 * elements["width"]
+
+    # The officers table: a dash for every hidden figure, explained once, and no sideways scrolling.
+    officers = laptop.locator("#officers")
+    assert officers.locator("abbr[title^='Chưa đủ dữ liệu']").count() >= 14
+    expect(laptop.locator("section:has(#officers) .table-note")).to_contain_text("dưới 5 ý kiến")
+    assert officers.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    heights = officers.locator("tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert len(heights) == 3 and max(heights) < 45, heights  # one line per officer
+
+    # The trend: thin weeks are placeholders, and every number drawn is a percentage.
+    texts = laptop.locator("svg.trend text").all_text_contents()
+    assert [t for t in texts if t.strip() and t.strip()[0].isdigit() and "/" not in t] == [
+        t for t in texts if t.endswith("%")]
+    expect(laptop.locator("svg.trend g.placeholder").first).to_be_attached()
+    laptop.screenshot(path=str(artifacts / "dashboard-overview-1366.png"), full_page=True)
+
+    log_in(phone, site)
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    elements, conduct = panel(phone, "h-elements"), panel(phone, "h-conduct")
+    assert abs(elements["x"] - conduct["x"]) < 1 and conduct["y"] >= elements["y"] + elements["height"]
+    phone.screenshot(path=str(artifacts / "dashboard-overview-390.png"), full_page=True)
+    phone.goto(site.url("/dashboard/units/01273/cases"))
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    phone.screenshot(path=str(artifacts / "dashboard-inbox-390.png"), full_page=True)
+
+
+def test_a_refused_form_comes_back_filled_with_the_reason_and_focus(laptop: Page, dashboard_site: DashboardSite,
+                                                                     artifacts):
+    log_in(laptop, dashboard_site)
+    laptop.goto(dashboard_site.url("/dashboard/units/01273/manage"))
+    laptop.locator("#new-counter-code").fill("Q1")  # taken
+    laptop.locator("#new-counter-name").fill("Quầy một cửa liên thông")
+    laptop.get_by_role("button", name="Thêm quầy").click()
+    expect(laptop.locator(".flash.error")).to_be_visible()
+    code = laptop.locator("#new-counter-code")
+    expect(code).to_have_value("Q1")
+    expect(code).to_be_focused()
+    expect(code).to_have_accessible_description("Đơn vị đã có quầy mã Q1.")
+    expect(laptop.locator("#new-counter-name")).to_have_value("Quầy một cửa liên thông")
+    laptop.screenshot(path=str(artifacts / "dashboard-manage-refused.png"), full_page=True)
+    found = at_least("moderate", violations(laptop))
+    assert not found, describe(found)
+
+
 def _open_case_page(page: Page, site: DashboardSite) -> None:
     page.goto(site.url("/dashboard/units/01273/cases"))
     page.locator("table.cases tbody tr").first.get_by_role("link").click()
@@ -201,15 +276,19 @@ def _open_case_page(page: Page, site: DashboardSite) -> None:
 A11Y_PAGES: dict[str, Callable[[Page, DashboardSite], None]] = {
     "login": lambda page, site: page.goto(site.url("/login")),
     "overview": lambda page, site: page.goto(site.url("/dashboard/units/01273")),
+    "counter": lambda page, site: page.goto(site.url(f"/dashboard/counters/{site.counter_id}")),
+    "officer": lambda page, site: page.goto(site.url("/dashboard/officers/CB02")),
     "inbox": lambda page, site: page.goto(site.url("/dashboard/units/01273/cases")),
     "case": _open_case_page,
+    "manage": lambda page, site: page.goto(site.url("/dashboard/units/01273/manage")),
 }
 
 
 @pytest.mark.parametrize("name", list(A11Y_PAGES))
-def test_no_serious_accessibility_violations(laptop: Page, dashboard_site: DashboardSite, name: str):
+def test_no_accessibility_violations_of_moderate_impact_or_worse(laptop: Page, dashboard_site: DashboardSite,
+                                                                 name: str):
     if name != "login":
         log_in(laptop, dashboard_site)
     A11Y_PAGES[name](laptop, dashboard_site)
-    found = blocking(violations(laptop))
+    found = at_least("moderate", violations(laptop))
     assert not found, describe(found)
