@@ -3,12 +3,13 @@ trail, due dates, the inbox's filters, scoping, the call-back phone and CSRF."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
 from dashboard_helpers import csrf_token, log_in, make_user
 from factories import counter, officer, tree
+from ratings_helpers import rating_without_case as old_rating
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,17 +38,6 @@ def negative(token: str, **extra) -> dict:
 def case_of(rating_id: int) -> Case | None:
     db.session.expire_all()
     return db.session.scalar(select(Case).where(Case.rating_id == rating_id))
-
-
-def old_rating(desk, day: date, **answers) -> Rating:
-    """A rating stored before cases existed: written directly, with no case."""
-    rating = Rating(submitted_at=datetime.combine(day, datetime.min.time(), timezone.utc), local_day=day,
-                    unit_id=desk.unit_id, counter_id=desk.id, channel="counter_qr",
-                    instrument_version=current_instrument().version,
-                    **{"overall": 5, "conduct": {}, "elements": {}, **answers})
-    db.session.add(rating)
-    db.session.commit()
-    return rating
 
 
 def backfill_cli(app) -> str:

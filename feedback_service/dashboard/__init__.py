@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from ..clock import as_utc
+from .labels import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, label
 
 dashboard = Blueprint("dashboard", __name__)
 
@@ -18,6 +19,11 @@ dashboard = Blueprint("dashboard", __name__)
 def local_time(moment) -> str:
     """A stored (UTC) time as the local clock reads it: dd/mm/yyyy HH:MM."""
     return as_utc(moment).astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+@dashboard.app_template_global("case_label")
+def case_label(kind: str, code: str) -> str:
+    return label({"status": STATUS_LABELS, "reason": REASON_LABELS, "action": ACTION_LABELS}[kind], code)
 
 
 @dashboard.before_request
@@ -30,4 +36,4 @@ def require_login():
     return None
 
 
-from . import cases, manage, overview, user_admin  # noqa: E402,F401  (routes register on import)
+from . import cases, exports, manage, overview, user_admin  # noqa: E402,F401  (routes register on import)

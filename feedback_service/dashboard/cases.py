@@ -46,13 +46,11 @@ def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
     return cut.rstrip(" ,.;:-–—") + "…"
 
 
-@dashboard.get("/units/<code>/cases")
-def unit_cases(code: str):
-    unit = visible_unit(code)
+def inbox_query(unit, today):
+    """The cases of the unit's subtree under the request's filters (`status`, `overdue=1`):
+    (query, status kept, overdue only). An unknown status is ignored, not an error."""
     status = request.args.get("status", "")
     overdue_only = request.args.get("overdue") == "1"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    today = workflow.local_today()
     query = select(Case).where(Case.unit_id.in_(subtree_ids(unit.id)))
     if status in CASE_STATUSES:
         query = query.where(Case.status == status)
@@ -60,6 +58,15 @@ def unit_cases(code: str):
         status = ""
     if overdue_only:
         query = query.where(workflow.overdue_clause(today))
+    return query, status, overdue_only
+
+
+@dashboard.get("/units/<code>/cases")
+def unit_cases(code: str):
+    unit = visible_unit(code)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    today = workflow.local_today()
+    query, status, overdue_only = inbox_query(unit, today)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(query.options(*INBOX_LOADS).order_by(Case.created_at.desc(), Case.id.desc())
                                    .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))

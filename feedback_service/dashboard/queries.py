@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc
 from ..extensions import db
@@ -84,7 +85,8 @@ def officers_table(where: list, period: Period, sort: str, descending: bool) -> 
     """Officers matching `where` with their figures, sorted by a behaviour's % (or
     by name / responses / satisfaction). Figures hidden as too small sort last,
     whatever the direction: an officer is not ranked on numbers nobody sees."""
-    officers = list(db.session.scalars(select(Officer).where(*where).order_by(Officer.name)))
+    officers = list(db.session.scalars(select(Officer).where(*where).order_by(Officer.name)
+                                       .options(joinedload(Officer.unit), joinedload(Officer.counter))))
     figures = figures_by_scope("officer", [o.id for o in officers], period.date_from, period.date_to)
     rows = [{"officer": o, **figures[o.id]} for o in officers]
     if sort == "name":
