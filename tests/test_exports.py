@@ -49,6 +49,7 @@ def download(app, path: str) -> tuple[list[list[str]], object]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig")))), response
 
 
+@pytest.mark.postgres_too
 def test_cases_export_follows_the_inbox_filters_and_never_carries_the_phone(app, world):
     desk, clerk = world["desk"], world["clerk"]
     late = rating_without_case(desk, date.today() - timedelta(days=30), overall=1, comment="Chờ quá lâu")
@@ -76,6 +77,7 @@ def test_cases_export_follows_the_inbox_filters_and_never_carries_the_phone(app,
     assert closed[1:] == []
 
 
+@pytest.mark.postgres_too
 def test_officers_export_matches_the_page_and_hides_thin_percentages(app, world):
     desk, clerk = world["desk"], world["clerk"]
     quiet = officer(desk, "CB-0043", "Trần Thị Bình")

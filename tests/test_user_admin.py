@@ -59,6 +59,7 @@ def change_password(client, current: str, new: str, confirm: str | None = None):
                                                   "new_password": new, "confirm_password": confirm or new})
 
 
+@pytest.mark.postgres_too
 def test_admin_creates_an_account_whose_temporary_password_must_be_replaced(world):
     admin = logged_in(world, "quan-tri")
     response = post(admin, "/dashboard/users", username="pho-chu-tich", display_name="Bế Thị Lan",
@@ -168,6 +169,7 @@ def test_the_admin_cannot_close_or_demote_their_own_account(world):
     assert me.active and me.role == "admin"
 
 
+@pytest.mark.postgres_too
 def test_moving_a_chair_to_another_commune_changes_what_they_see(world):
     chair, admin = logged_in(world, "chu-tich"), logged_in(world, "quan-tri")
     chair_id = account("chu-tich").id

@@ -31,6 +31,7 @@ def test_a_case_opened_before_tet_is_due_after_it(app):
     assert workflow.add_working_days(date(2026, 2, 13), 5) == date(2026, 2, 20)  # weekdays alone
 
 
+@pytest.mark.postgres_too
 def test_backfilled_case_due_date_uses_the_configured_calendar(app):
     _, commune, _ = tree()
     rating = rating_without_case(counter(commune), date(2026, 4, 24), overall=1)  # Friday before Giỗ Tổ and 30/4
