@@ -68,8 +68,12 @@ def unit_cases(code: str):
     today = workflow.local_today()
     query, status, overdue_only = inbox_query(unit, today)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(db.session.scalars(query.options(*INBOX_LOADS).order_by(Case.created_at.desc(), Case.id.desc())
-                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    # The page's ids first (an index walk on unit, created_at), then only those rows with
+    # their relations: joining every case of a province before the LIMIT would sort them all.
+    order = (Case.created_at.desc(), Case.id.desc())
+    page_ids = query.with_only_columns(Case.id).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = list(db.session.scalars(select(Case).where(Case.id.in_(page_ids.scalar_subquery()))
+                                   .options(*INBOX_LOADS).order_by(*order)))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("dashboard/cases.html", unit=unit, cases=rows, status=status,
                            overdue_only=overdue_only, page=page, pages=pages, total=total, today=today,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,6 +26,8 @@ class Case(db.Model):
     """
 
     __tablename__ = "cases"
+    # The inbox: a unit subtree's cases, newest first, a page at a time.
+    __table_args__ = (Index("ix_cases_unit_created", "unit_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
