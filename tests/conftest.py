@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from app_config import app_config  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
@@ -32,7 +33,7 @@ def redis_server():
 def migrated_db(tmp_path_factory, redis_server) -> Path:
     """Run the real migrations once; each test gets a copy of the result."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    app = create_app(_test_config(f"sqlite:///{path}", redis_server.url))
+    app = create_app(app_config(f"sqlite:///{path}", redis_server.url))
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -53,7 +54,7 @@ def postgres_template(postgres_server, redis_server) -> str:
     """A database migrated once; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
     with postgres_server.connect() as conn:
         conn.execute("CREATE DATABASE sipas_template")
-    app = create_app(_test_config(postgres_server.url("sipas_template"), redis_server.url))
+    app = create_app(app_config(postgres_server.url("sipas_template"), redis_server.url))
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -71,18 +72,6 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def backend(request) -> str:
     return getattr(request, "param", "sqlite")
-
-
-def _test_config(database_url: str, redis_url: str) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "PUBLIC_BASE_URL": "http://sipas.test",
-        "RATELIMIT_ENABLED": False,
-        "ABUSE_COOLDOWN_SECONDS": 0,
-    }
 
 
 class FreshContextClient(FlaskClient):
@@ -118,7 +107,7 @@ def make_app(request, tmp_path, migrated_db, redis_server, backend):
         return f"sqlite:///{path}"
 
     def factory(**overrides):
-        config = _test_config(fresh_database_url(), redis_server.url)
+        config = app_config(fresh_database_url(), redis_server.url)
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = FreshContextClient

@@ -18,13 +18,13 @@ def test_models_match_the_migrated_schema(app):
 def test_upgrading_fills_the_local_hour_of_existing_ratings(tmp_path, redis_server):
     """Ratings stored before `local_hour` existed get it from their submission time, in
     the service's time zone (UTC 01:30 is 08:30 in Hà Nội)."""
-    from conftest import _test_config
+    from app_config import app_config
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from feedback_service import create_app
 
-    app = create_app(_test_config(f"sqlite:///{tmp_path / 'old.db'}", redis_server.url))
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'old.db'}", redis_server.url))
     with app.app_context():
         upgrade(revision="6c1d2e7a9b30")  # the schema before local_hour
         with db.engine.begin() as connection:
