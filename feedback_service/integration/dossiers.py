@@ -2,6 +2,9 @@
 happens to them; each dossier gets a feedback URL and a QR to print on its receipt."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +28,7 @@ RECEIPT_QR_SIZE = 256
 QR_MAX_AGE_SECONDS = 300
 # A unique-code race between two requests is retried this often before giving up.
 _RACE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 def _json_object(what: str) -> dict:
@@ -96,6 +100,27 @@ def _conflict(outcome: Outcome) -> ApiError:
         for name in outcome.differing])
 
 
+def _register_racing(attempt: Callable[[], T], wrote: Callable[[T], bool]) -> T:
+    """Run `attempt` (registrations added to the session) and commit what it `wrote`.
+    When another request registered one of the same codes first, the commit fails on the
+    unique code: roll back and run it again, now comparing with theirs."""
+    tries = 0
+    while True:
+        tries += 1
+        result = attempt()
+        if not wrote(result):
+            return result
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if tries == _RACE_ATTEMPTS:
+                raise
+            continue
+        bump_generation()  # denominators changed: cached summaries are stale
+        return result
+
+
 @integration.post("/dossiers")
 def create_dossier():
     body = _json_object("dossier")
@@ -105,19 +130,9 @@ def create_dossier():
         raise ApiError(403, "this API key is not allowed to touch that unit", code="forbidden") from None
     except DossierInvalid as exc:
         raise _invalid(exc) from None
-    for attempt in range(_RACE_ATTEMPTS):
-        outcome = register(registration, existing_dossiers([registration.code]), g.client.actor, g.client.id)
-        if outcome.status != "created":
-            break
-        try:
-            db.session.commit()
-            bump_generation()  # denominators changed: cached summaries are stale
-            break
-        except IntegrityError:
-            # Another request registered the same code first: compare with theirs.
-            db.session.rollback()
-            if attempt == _RACE_ATTEMPTS - 1:
-                raise
+    outcome = _register_racing(
+        lambda: register(registration, existing_dossiers([registration.code]), g.client.actor, g.client.id),
+        wrote=lambda outcome: outcome.status == "created")
     if outcome.status == "conflict":
         raise _conflict(outcome)
     return jsonify(dossier_json(outcome.dossier)), 201 if outcome.status == "created" else 200
@@ -158,18 +173,12 @@ def _register_batch(items: list) -> list[dict]:
         except DossierInvalid as exc:
             checked.append((index, None, {"index": index, "code": code, "status": "invalid",
                                           "errors": [e.as_dict() for e in exc.errors]}))
-    for attempt in range(_RACE_ATTEMPTS):
+    def attempt() -> dict:
         existing = existing_dossiers([reg.code for _, reg, _ in checked if reg is not None])
-        outcomes = {index: register(reg, existing, g.client.actor, g.client.id)
-                    for index, reg, _ in checked if reg is not None}
-        try:
-            db.session.commit()
-            bump_generation()  # denominators changed: cached summaries are stale
-            break
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == _RACE_ATTEMPTS - 1:
-                raise
+        return {index: register(reg, existing, g.client.actor, g.client.id)
+                for index, reg, _ in checked if reg is not None}
+
+    outcomes = _register_racing(attempt, wrote=lambda _: True)
     results = []
     for index, _, result in checked:
         outcome = outcomes.get(index)
