@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import qrcode
-from flask import current_app
+from flask import Response, current_app, request
 from PIL import Image
 from qrcode.image.svg import SvgPathFillImage
 from redis.exceptions import RedisError
@@ -31,6 +31,8 @@ PNG_SIZE_MAX = 2048
 QUIET_ZONE_MODULES = 4
 # Bump when the drawing changes, so Redis and browsers stop serving the old images.
 _RENDER_REVISION = 1
+# How long a client may reuse a QR image before revalidating it (a 304 when unchanged).
+MAX_AGE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,24 @@ def cached_image(key: str, url: str, fmt: str, size: int | None) -> bytes:
         except RedisError as exc:
             log.warning("QR cache write failed: %s", exc)
     return data
+
+
+def image_response(url: str, fmt: str, size: int | None, key: str, *, shared: bool) -> Response:
+    """A QR image over HTTP with its ETag. A revalidation is answered (304) before Redis
+    or drawing is touched. `shared`: may public caches keep it (not behind an API key)?"""
+    etag = image_etag(url, fmt, size)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(cached_image(key, url, fmt, size), mimetype=MIMETYPES[fmt])
+    response.set_etag(etag)
+    if shared:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    response.cache_control.max_age = MAX_AGE_SECONDS
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def counter_qr(counter: Counter, fmt: str, size: int | None = None) -> QrImage:

@@ -17,7 +17,6 @@ from ..unit_tree import subtree_ids
 from . import api
 
 # Browsers and print shops may reuse an image briefly; a rotation shows within minutes.
-QR_MAX_AGE_SECONDS = 300
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 1000
 
@@ -53,18 +52,7 @@ def _active_counter(counter_id: int) -> Counter:
 
 def _qr_response(counter_id: int, fmt: str, size: int | None) -> Response:
     counter = _active_counter(counter_id)
-    etag = qr.image_etag(counter_url(counter), fmt, size)
-    # Answer a revalidation before touching Redis or drawing anything.
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        image = qr.counter_qr(counter, fmt, size)
-        response = Response(image.data, mimetype=image.mimetype)
-    response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = QR_MAX_AGE_SECONDS
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return qr.image_response(counter_url(counter), fmt, size, qr.cache_key(counter, fmt, size), shared=True)
 
 
 @api.get("/counters/<id:counter_id>/qr.png")

@@ -25,7 +25,6 @@ from . import integration, require_scope
 BATCH_MAX_BYTES_DEFAULT = 2 * 1024 * 1024
 # Sized for a receipt printer (~3 cm at 203 dpi); `?size=` asks for another.
 RECEIPT_QR_SIZE = 256
-QR_MAX_AGE_SECONDS = 300
 # A unique-code race between two requests is retried this often before giving up.
 _RACE_ATTEMPTS = 3
 T = TypeVar("T")
@@ -249,18 +248,9 @@ def _size_arg() -> int:
 def _qr_response(code: str, fmt: str, size: int | None) -> Response:
     dossier = _scoped_dossier(code)
     url = dossier_url(dossier)
-    etag = qr.image_etag(url, fmt, size)
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        key = f"qr:dossier:{dossier.id}:{fmt}:{size or 0}:{etag}"
-        response = Response(qr.cached_image(key, url, fmt, size), mimetype=qr.MIMETYPES[fmt])
-    response.set_etag(etag)
+    key = f"qr:dossier:{dossier.id}:{fmt}:{size or 0}:{qr.image_etag(url, fmt, size)}"
     # Behind an API key: shared caches must not keep it.
-    response.cache_control.private = True
-    response.cache_control.max_age = QR_MAX_AGE_SECONDS
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return qr.image_response(url, fmt, size, key, shared=False)
 
 
 @integration.get("/dossiers/<code>/qr.png")
