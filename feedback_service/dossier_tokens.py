@@ -8,11 +8,10 @@ guessable, the signed id is not.
 from __future__ import annotations
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from .extensions import db
 from .models import Dossier
-from .tokens import TokenInvalid
+from .tokens import TokenInvalid, sign_ids, signed_ids
 
 _SALT = "dossier-qr"
 
@@ -21,28 +20,13 @@ class DossierTokenInvalid(TokenInvalid):
     """Unknown or forged dossier token; a TokenInvalid, so one handler catches both kinds."""
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def dossier_token(dossier: Dossier) -> str:
-    return _serializer().dumps([dossier.id])
+    return sign_ids(_SALT, dossier.id)
 
 
 def dossier_id_from_token(token: str) -> int:
     """The dossier id a token claims, signature checked; no database read."""
-    try:
-        payload = _serializer().loads(token)
-    except BadSignature as exc:
-        raise DossierTokenInvalid("bad signature") from exc
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 1
-        or not isinstance(payload[0], int)
-        or isinstance(payload[0], bool)
-    ):
-        raise DossierTokenInvalid("malformed payload")
-    return payload[0]
+    return signed_ids(token, _SALT, 1, DossierTokenInvalid)[0]
 
 
 def dossier_from_token(token: str) -> Dossier:

@@ -19,26 +19,38 @@ class TokenInvalid(Exception):
     """Unknown, forged or revoked token (all look the same to the citizen)."""
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _serializer(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def counter_token(counter: Counter) -> str:
-    return _serializer().dumps([counter.id, counter.qr_version])
+    return sign_ids(_SALT, counter.id, counter.qr_version)
+
+
+def sign_ids(salt: str, *ids: int) -> str:
+    """A URL-safe token carrying `ids`, signed with SECRET_KEY under `salt` (one salt per
+    kind of token, so one kind can never be replayed as another)."""
+    return _serializer(salt).dumps(list(ids))
+
+
+def signed_ids(token: str, salt: str, count: int, invalid: type[TokenInvalid] = TokenInvalid) -> list[int]:
+    """The `count` integers a token signed under `salt` carries, or `invalid`."""
+    try:
+        payload = _serializer(salt).loads(token)
+    except BadSignature as exc:
+        raise invalid("bad signature") from exc
+    if (
+        not isinstance(payload, list)
+        or len(payload) != count
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in payload)
+    ):
+        raise invalid("malformed payload")
+    return payload
 
 
 def _payload(token: str) -> tuple[int, int]:
-    try:
-        payload = _serializer().loads(token)
-    except BadSignature as exc:
-        raise TokenInvalid("bad signature") from exc
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in payload)
-    ):
-        raise TokenInvalid("malformed payload")
-    return payload[0], payload[1]
+    counter_id, version = signed_ids(token, _SALT, 2)
+    return counter_id, version
 
 
 def counter_id_from_token(token: str) -> int:
