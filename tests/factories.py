@@ -32,3 +32,10 @@ def tree():
     commune_a = unit("01273", "Phường Thục Phán", province, kind="phường")
     commune_b = unit("01279", "Phường Nùng Trí Cao", province, kind="phường")
     return province, commune_a, commune_b
+
+
+def create_key(runner, code: str, name: str = "Một cửa điện tử") -> str:
+    """An API key for the unit `code`, issued by the real CLI (its last output line)."""
+    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", name])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]

@@ -1,15 +1,10 @@
 """API keys: issued by the CLI, stored hashed, revocable, scoped to a unit subtree."""
 import pytest
-from factories import counter, officer, tree, unit
+from factories import counter, create_key, officer, tree, unit
 
 from feedback_service.extensions import db
 from feedback_service.models import AuditEntry, IntegrationClient
 
-
-def create_key(runner, code: str, name: str = "Một cửa điện tử") -> str:
-    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", name])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
 
 
 @pytest.fixture

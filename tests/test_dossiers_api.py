@@ -5,7 +5,7 @@ import json
 
 import pytest
 import redis as redis_lib
-from factories import counter, officer, tree
+from factories import counter, create_key, officer, tree
 from qr_reader import decode
 
 from feedback_service.dossier_tokens import DossierTokenInvalid, dossier_from_token, dossier_url
@@ -17,11 +17,6 @@ pytestmark = pytest.mark.postgres_too
 
 CODE = "H15.50.05.13-261008-0975"
 
-
-def create_key(runner, code: str) -> str:
-    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", "Một cửa điện tử"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
 
 
 @pytest.fixture

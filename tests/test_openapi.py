@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from factories import counter, officer, tree
+from factories import counter, create_key, officer, tree
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
@@ -18,11 +18,6 @@ from feedback_service.tokens import counter_token
 DOSSIER = "H15.50.05.13-261008-0975"
 _FLASK_ARG = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
-
-def create_key(runner, code: str) -> str:
-    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", "Một cửa điện tử"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
 
 
 @pytest.fixture

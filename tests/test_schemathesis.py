@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from factories import counter, officer, tree
+from factories import counter, create_key, officer, tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -29,11 +29,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 UNIT, OFFICER, DOSSIER = "01273", "CB-01273-01", "H15.50.05.13-261008-0975"
 
 
-def _create_key(runner, code: str) -> str:
-    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", "Một cửa điện tử"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
-
 
 @pytest.fixture
 def api(app, runner, client):
@@ -41,7 +36,7 @@ def api(app, runner, client):
     _, commune, _ = tree()
     desk = counter(commune, "Q1")
     officer(desk, OFFICER)
-    key = _create_key(runner, UNIT)
+    key = create_key(runner, UNIT)
     registration = {
         "code": DOSSIER, "unit_code": UNIT, "counter_id": desk.id, "officer_code": OFFICER,
         "procedure": {"code": "1.001234", "name": "Đăng ký khai sinh"},
