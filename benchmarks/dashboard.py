@@ -74,11 +74,11 @@ def seed_dashboard() -> tuple[Fixture, dict]:
     from sqlalchemy import case, func, select, update
 
     from feedback_service import create_app
-    from feedback_service.aggregation import rebuild
-    from feedback_service.cases import backfill
+    from feedback_service.summaries.fold import rebuild
+    from feedback_service.cases.workflow import backfill
     from feedback_service.extensions import db
     from feedback_service.models import Case, Counter, Officer, Rating, Unit
-    from feedback_service.users import create_user
+    from feedback_service.people.users import create_user
 
     app = create_app()
     with app.app_context():
@@ -120,7 +120,7 @@ def generation_bumper(redis_url: str) -> Callable[[], object]:
     """What a fold does after it commits: a new generation, so no cached summary is used."""
     import redis
 
-    from feedback_service.summaries import GENERATION_KEY
+    from feedback_service.summaries.read import GENERATION_KEY
 
     client = redis.Redis.from_url(redis_url)
     return lambda: client.incr(GENERATION_KEY)

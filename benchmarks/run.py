@@ -104,7 +104,7 @@ def seed() -> list[str]:
     from feedback_service import create_app
     from feedback_service.extensions import db
     from feedback_service.models import Counter, Unit
-    from feedback_service.tokens import counter_token
+    from feedback_service.ratings.tokens import counter_token
 
     app = create_app()
     with app.app_context():
@@ -236,7 +236,7 @@ def bench_fold() -> dict:
     """Fold a stream (the submitted ratings plus three days' backlog), then give
     the database a year of history and time a full rebuild over it."""
     from feedback_service import create_app
-    from feedback_service.aggregation import fold_all, rebuild
+    from feedback_service.summaries.fold import fold_all, rebuild
     from feedback_service.extensions import db
     from feedback_service.models import Counter, PendingFold, Rating
 

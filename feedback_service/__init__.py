@@ -106,7 +106,7 @@ def _load_working_calendar(app: Flask) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from .working_days import load
+    from .cases.working_days import load
 
     today = datetime.now(ZoneInfo(app.config["LOCAL_TIMEZONE"])).date()
     app.extensions["working_calendar"] = load(app.config["PUBLIC_HOLIDAYS_FILE"], today)

@@ -7,8 +7,8 @@ from collections import Counter
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from feedback_service.queues import ALL_QUEUES
-from feedback_service.tokens import counter_token
+from feedback_service.jobs import ALL_QUEUES
+from feedback_service.ratings.tokens import counter_token
 
 CONDUCT = ("greet", "smile", "listen", "guide", "thank", "apologize")
 ELEMENTS = ("access", "procedure", "officer", "result", "feedback")
@@ -88,7 +88,7 @@ def rating_without_case(desk, day, **answers):
     from datetime import datetime, timezone
 
     from feedback_service.extensions import db
-    from feedback_service.instrument import current_instrument
+    from feedback_service.ratings.instrument import current_instrument
     from feedback_service.models import Rating
 
     rating = Rating(submitted_at=datetime.combine(day, datetime.min.time(), timezone.utc), local_day=day,

@@ -5,7 +5,7 @@ from redis import Redis
 
 from feedback_service.extensions import db
 from feedback_service.models import Rating
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 
 @pytest.fixture(params=[{"RATELIMIT_PER_IP": "100 per minute", "RATELIMIT_PER_COUNTER": "3 per minute"}])
@@ -84,7 +84,7 @@ def test_cooldown_flags_repeats_and_leaves_them_out(make_app):
         app.test_client().post(f"/q/{counter_token(first)}", data={"overall": "2"})
         assert db.session.query(Rating).order_by(Rating.id.desc()).first().flag_reason is None
 
-        from feedback_service.aggregation import fold_all
+        from feedback_service.summaries.fold import fold_all
 
         fold_all(100)
         summary = client.get("/api/v1/units/04/summary").get_json()

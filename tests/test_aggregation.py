@@ -16,13 +16,13 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select
 
-from feedback_service import aggregation
-from feedback_service.aggregation import fold_all, rebuild
+from feedback_service.summaries import fold as aggregation
+from feedback_service.summaries.fold import fold_all, rebuild
 from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating, SummaryAnswer, SummaryTotal
-from feedback_service.queues import AGGREGATION
-from feedback_service.submission import local_day
-from feedback_service.tokens import counter_token
+from feedback_service.jobs import AGGREGATION
+from feedback_service.ratings.submission import local_day
+from feedback_service.ratings.tokens import counter_token
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.postgres_too
@@ -115,7 +115,8 @@ def test_fold_that_fails_midway_leaves_everything_for_the_next(app, client, sett
 KILLED_FOLD = """
 import sys, time
 sys.path.insert(0, {root!r})
-from feedback_service import create_app, aggregation
+from feedback_service import create_app
+from feedback_service.summaries import fold as aggregation
 app = create_app({config!r})
 real = aggregation.Deltas.write
 def slow(self):

@@ -13,13 +13,13 @@ from ratings_helpers import rating_without_case as old_rating
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedback_service import cases as workflow
+from feedback_service.cases import workflow
 from feedback_service.dashboard.cases import excerpt
 from feedback_service.extensions import db
-from feedback_service.instrument import current_instrument
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import AuditEntry, Case, CaseEvent, Rating, User
-from feedback_service.submission import Answers, store_rating
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.submission import Answers, store_rating
+from feedback_service.ratings.tokens import counter_token
 
 PHONE = "0912345678"
 

@@ -5,7 +5,7 @@ import pytest
 from factories import counter, unit
 
 from feedback_service.extensions import db
-from feedback_service.tokens import counter_url
+from feedback_service.ratings.tokens import counter_url
 
 BASE = "http://sipas.test"
 

@@ -6,10 +6,10 @@ import pytest
 from dashboard_helpers import log_in, make_user
 from factories import counter, officer, tree
 
-from feedback_service.aggregation import fold_all
+from feedback_service.summaries.fold import fold_all
 from feedback_service.dashboard import charts
 from feedback_service.dashboard.periods import resolve
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 ALL_YES = {k: True for k in ("greet", "smile", "listen", "guide", "thank", "apologize")}
 

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from werkzeug.routing import Map, Rule
 
 from feedback_service.extensions import db
-from feedback_service.instrument import current_instrument
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import AuditEntry, Case, CaseEvent, Counter, Officer, User
-from feedback_service.submission import Answers, store_rating
+from feedback_service.ratings.submission import Answers, store_rating
 
 # What a URL variable names, keyed by the collection segment before it and the
 # variable's name: `code` means a unit under /units/ but an officer under /officers/.

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from feedback_service.cases import backfill
-from feedback_service.demo import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
+from feedback_service.cases.workflow import backfill
+from feedback_service.demo.cao_bang import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
 from feedback_service.extensions import db
-from feedback_service.instrument import current_instrument
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import Case, Counter, Dossier, Officer, PendingFold, Rating, SummaryTotal, Unit
 
 

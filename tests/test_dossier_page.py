@@ -10,10 +10,10 @@ import pytest
 from factories import counter, officer, tree
 from sqlalchemy import select
 
-from feedback_service.dossier_tokens import dossier_token
+from feedback_service.dossiers.tokens import dossier_token
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 pytestmark = pytest.mark.postgres_too
 
@@ -174,8 +174,8 @@ def test_store_rating_itself_refuses_a_second_rating_for_a_dossier(app, dossier)
     """The database, not the page, is what enforces one rating per dossier."""
     from sqlalchemy.exc import IntegrityError
 
-    from feedback_service.instrument import current_instrument
-    from feedback_service.submission import Answers, store_rating
+    from feedback_service.ratings.instrument import current_instrument
+    from feedback_service.ratings.submission import Answers, store_rating
 
     answers = Answers(overall=3, conduct={}, elements={})
     store_rating(answers, dossier.counter, None, channel="dossier_qr", instrument=current_instrument(),

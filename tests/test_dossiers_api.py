@@ -8,10 +8,10 @@ import redis as redis_lib
 from factories import counter, create_key, officer, tree
 from qr_reader import decode
 
-from feedback_service.dossier_tokens import DossierTokenInvalid, dossier_from_token, dossier_url
+from feedback_service.dossiers.tokens import DossierTokenInvalid, dossier_from_token, dossier_url
 from feedback_service.extensions import db
 from feedback_service.models import AuditEntry, Dossier
-from feedback_service.tokens import TokenInvalid
+from feedback_service.ratings.tokens import TokenInvalid
 
 pytestmark = pytest.mark.postgres_too
 
@@ -400,7 +400,7 @@ def test_qr_of_unknown_dossier_is_404(client, auth, units, fmt):
 # --- the token the QR carries -----------------------------------------------------
 
 def test_dossier_token_is_signed_and_not_a_counter_token(client, auth, units):
-    from feedback_service.tokens import counter_from_token
+    from feedback_service.ratings.tokens import counter_from_token
 
     post(client, auth, body(units))
     dossier = db.session.query(Dossier).one()

@@ -5,7 +5,7 @@ from factories import counter, tree
 
 from feedback_service.api import summaries as summary_routes
 from feedback_service.citizen import pages
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 
 def test_api_failure_is_a_json_envelope_and_logged(client, app, monkeypatch, caplog):

@@ -13,12 +13,12 @@ from factories import counter, officer, tree
 from ratings_helpers import rating_without_case
 from sqlalchemy import select
 
-from feedback_service import cases as workflow
-from feedback_service.aggregation import fold_all
+from feedback_service.cases import workflow
+from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
-from feedback_service.instrument import current_instrument
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import Case
-from feedback_service.submission import Answers, store_rating
+from feedback_service.ratings.submission import Answers, store_rating
 
 PHONE = "0912345678"
 FORMULA = '=HYPERLINK("http://ke-xau.example","bấm vào đây")'

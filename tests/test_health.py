@@ -1,7 +1,7 @@
 """Probes and metrics."""
 from factories import counter, tree
 
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 
 def test_healthz(client):

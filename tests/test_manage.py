@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import AuditEntry, Counter, Officer
-from feedback_service.summaries import GENERATION_KEY
-from feedback_service.tokens import counter_token
+from feedback_service.summaries.read import GENERATION_KEY
+from feedback_service.ratings.tokens import counter_token
 
 
 @pytest.fixture

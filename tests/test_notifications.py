@@ -13,8 +13,8 @@ from redis_server import free_port
 
 from feedback_service.extensions import db
 from feedback_service.models import Case
-from feedback_service.tokens import counter_token
-from feedback_service.users import create_user
+from feedback_service.ratings.tokens import counter_token
+from feedback_service.people.users import create_user
 
 PHONE = "0912345678"
 COMMENT = "Cán bộ quát tháo người dân"

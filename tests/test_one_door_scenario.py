@@ -14,7 +14,7 @@ from webhook_receiver import WebhookReceiver
 
 from feedback_service.extensions import db
 from feedback_service.models import Rating
-from feedback_service.webhooks import verify
+from feedback_service.webhooks.alerts import verify
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 # (overall, late) per dossier: None = not rated by its citizen.

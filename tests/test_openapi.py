@@ -8,12 +8,12 @@ from factories import counter, create_key, officer, tree
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from feedback_service.dossiers import REGISTRATION_SCHEMA, UPDATE_SCHEMA
-from feedback_service.instrument import current_instrument
+from feedback_service.dossiers.records import REGISTRATION_SCHEMA, UPDATE_SCHEMA
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.openapi.components import bare
 from feedback_service.openapi.spec import spec_for
-from feedback_service.submission import submission_schema
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.submission import submission_schema
+from feedback_service.ratings.tokens import counter_token
 
 DOSSIER = "H15.50.05.13-261008-0975"
 _FLASK_ARG = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")

@@ -18,7 +18,7 @@ from gunicorn.config import Config
 from rq import Queue
 
 from feedback_service.extensions import rq_redis
-from feedback_service.queues import ALL_QUEUES, enqueue
+from feedback_service.jobs import ALL_QUEUES, enqueue
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -11,9 +11,9 @@ from PIL import Image
 from qr_reader import decode
 from redis_server import free_port
 
-from feedback_service import qr
+from feedback_service.ratings import qr
 from feedback_service.extensions import db
-from feedback_service.tokens import counter_url
+from feedback_service.ratings.tokens import counter_url
 
 SUFFIX = {"png": ".png", "svg": ".svg"}
 

@@ -6,7 +6,7 @@ from factories import counter, officer, tree
 
 from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 pytestmark = pytest.mark.postgres_too
 

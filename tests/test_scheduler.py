@@ -14,7 +14,7 @@ from factories import counter, tree
 
 from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating
-from feedback_service.submission import local_day
+from feedback_service.ratings.submission import local_day
 from worker.schedule import PERIODIC_JOBS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from feedback_service import create_app
 from feedback_service.models.dossiers import DOSSIER_CHANNELS
 from feedback_service.openapi.components import ID_MAX
 from feedback_service.openapi.spec import spec_for
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]

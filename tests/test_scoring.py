@@ -1,7 +1,7 @@
 """Index arithmetic on cases computed by hand."""
 import pytest
 
-from feedback_service.scoring import compose, conduct_pct, mean_of_present, mean_score, satisfaction_pct
+from feedback_service.summaries.scoring import compose, conduct_pct, mean_of_present, mean_score, satisfaction_pct
 
 ELEMENTS = ("access", "procedure", "officer", "result", "feedback")
 CONDUCT = ("greet", "smile", "listen", "guide", "thank", "apologize")

@@ -23,12 +23,12 @@ def test_empty_unit_summary_has_nulls_not_zeros(client, units):
 
 def test_summary_has_no_comments_or_personal_data(client, units):
     _, commune, _ = units
-    from feedback_service.tokens import counter_token
+    from feedback_service.ratings.tokens import counter_token
 
     desk = counter(commune)
     client.post("/api/v1/ratings", json={"token": counter_token(desk), "overall": 1, "comment": "Bí mật riêng",
                                          "contact": {"phone": "0912345678", "consent": True}})
-    from feedback_service.aggregation import fold_all
+    from feedback_service.summaries.fold import fold_all
 
     fold_all(10)
     for path in ("/api/v1/units/04/summary", f"/api/v1/counters/{desk.id}/summary"):
@@ -62,8 +62,8 @@ def test_counter_summary_names_its_counter(client, units):
 def test_summaries_are_cached_until_the_next_fold(app, client, units, redis_server):
     from redis import Redis
 
-    from feedback_service.aggregation import fold_all
-    from feedback_service.tokens import counter_token
+    from feedback_service.summaries.fold import fold_all
+    from feedback_service.ratings.tokens import counter_token
 
     _, commune, _ = units
     token = counter_token(counter(commune))

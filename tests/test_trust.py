@@ -4,10 +4,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from factories import counter, officer, tree
 
-from feedback_service.aggregation import fold_all
+from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating
-from feedback_service.submission import local_day
+from feedback_service.ratings.submission import local_day
 
 pytestmark = pytest.mark.postgres_too
 

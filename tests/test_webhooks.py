@@ -18,8 +18,8 @@ from webhook_receiver import WebhookReceiver
 
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import AuditEntry, Rating, WebhookDelivery
-from feedback_service.tokens import counter_token
-from feedback_service.webhooks import HOLD_KEY, InvalidSignature, alert_reasons, sign, verify
+from feedback_service.ratings.tokens import counter_token
+from feedback_service.webhooks.alerts import HOLD_KEY, InvalidSignature, alert_reasons, sign, verify
 
 PHONE = "0912345678"
 

@@ -8,11 +8,11 @@ from factories import counter, tree
 from ratings_helpers import rating_without_case
 from sqlalchemy import select
 
-from feedback_service import cases as workflow
+from feedback_service.cases import workflow
 from feedback_service.config import PROJECT_ROOT
 from feedback_service.extensions import db
 from feedback_service.models import Case
-from feedback_service.working_days import WEEKDAYS_ONLY, CalendarError, load, parse
+from feedback_service.cases.working_days import WEEKDAYS_ONLY, CalendarError, load, parse
 
 SHIPPED = PROJECT_ROOT / "config" / "holidays.txt"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from feedback_service.extensions import db
 from feedback_service.models import Case
-from feedback_service.notifications import enqueue_notification, message_for, recipients, send, smtp_configured
+from feedback_service.cases.notices import enqueue_notification, message_for, recipients, send, smtp_configured
 
 from . import in_app_context
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feedback_service.queues import AGGREGATION, DEFAULT
+from feedback_service.jobs import AGGREGATION, DEFAULT
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import WebhookDelivery
-from feedback_service.queues import enqueue
-from feedback_service.webhooks import HOLD_KEY, QUEUED_HOLD_SECONDS, body_of, enqueue_delivery, signed_headers
+from feedback_service.jobs import enqueue
+from feedback_service.webhooks.alerts import HOLD_KEY, QUEUED_HOLD_SECONDS, body_of, enqueue_delivery, signed_headers
 
 from . import in_app_context
 

@@ -10,10 +10,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..abuse import client_address
+from ..ratings.abuse import client_address
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..users import AccountError, authenticate, change_own_password
+from ..people.users import AccountError, authenticate, change_own_password
 
 accounts = Blueprint("accounts", __name__)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from .. import qr
+from ..ratings import qr
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Unit
-from ..tokens import counter_url
-from ..unit_tree import subtree_ids
+from ..ratings.tokens import counter_url
+from ..units.tree import subtree_ids
 from . import api
 
 # Browsers and print shops may reuse an image briefly; a rotation shows within minutes.

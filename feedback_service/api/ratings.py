@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
-from ..abuse import client_address, cooldown_flag, counter_key, limit_per_counter, limit_per_ip
+from ..ratings.abuse import client_address, cooldown_flag, counter_key, limit_per_counter, limit_per_ip
 from ..errors import ApiError
 from ..extensions import db, limiter
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from ..models import Officer
-from ..submission import store_rating, validate_submission
-from ..tokens import TokenInvalid, counter_from_token
+from ..ratings.submission import store_rating, validate_submission
+from ..ratings.tokens import TokenInvalid, counter_from_token
 from . import api
 
 CHANNELS_ACCEPTED = ("api", "kiosk")

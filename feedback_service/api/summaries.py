@@ -6,7 +6,7 @@ from flask import jsonify
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Unit
-from ..summaries import scope_summary, unit_summary
+from ..summaries.read import scope_summary, unit_summary
 from . import api
 from .params import period
 

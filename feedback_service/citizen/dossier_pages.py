@@ -15,14 +15,14 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..abuse import HONEYPOT_FIELD, client_address, limit_per_counter, limit_per_ip
+from ..ratings.abuse import HONEYPOT_FIELD, client_address, limit_per_counter, limit_per_ip
 from ..clock import as_utc
-from ..dossier_tokens import dossier_from_token
+from ..dossiers.tokens import dossier_from_token
 from ..extensions import db, limiter
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from ..models import Dossier, Rating
-from ..submission import local_day, store_rating, validate_submission
-from ..tokens import TokenInvalid
+from ..ratings.submission import local_day, store_rating, validate_submission
+from ..ratings.tokens import TokenInvalid
 from . import citizen
 from .form import form_errors, form_to_body
 

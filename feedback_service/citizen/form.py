@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..instrument import Instrument
-from ..submission import FieldError
+from ..ratings.instrument import Instrument
+from ..ratings.submission import FieldError
 
 _CONDUCT_VALUES = {"yes": True, "no": False, "unknown": None, "": None}
 

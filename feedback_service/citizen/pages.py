@@ -5,13 +5,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..abuse import (HONEYPOT_FIELD, client_address, cooldown_flag, counter_key, limit_per_counter,
+from ..ratings.abuse import (HONEYPOT_FIELD, client_address, cooldown_flag, counter_key, limit_per_counter,
                      limit_per_ip)
 from ..extensions import limiter
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from ..models import Counter, Officer
-from ..submission import store_rating, validate_submission
-from ..tokens import TokenInvalid, counter_from_token
+from ..ratings.submission import store_rating, validate_submission
+from ..ratings.tokens import TokenInvalid, counter_from_token
 from . import citizen
 from .form import form_errors, form_to_body
 

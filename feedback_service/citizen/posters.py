@@ -9,12 +9,12 @@ from flask import abort, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import qr
+from ..ratings import qr
 from ..extensions import db
 from ..i18n import pick
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from ..models import Counter
-from ..tokens import counter_url
+from ..ratings.tokens import counter_url
 from . import citizen
 
 

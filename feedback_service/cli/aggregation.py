@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from ..aggregation import fold_all, rebuild
+from ..summaries.fold import fold_all, rebuild
 
 
 def register(app: Flask) -> None:

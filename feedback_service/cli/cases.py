@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ..cases import backfill
+from ..cases.workflow import backfill
 
 
 def register(app: Flask) -> None:

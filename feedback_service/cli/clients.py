@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from ..clients import create_client, revoke_client
+from ..people.api_clients import create_client, revoke_client
 from ..extensions import db
 from ..models import IntegrationClient, Unit
 from .lookup import unit_or_fail

@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from ..demo import DEMO_DAYS, DemoDataError, first_counter_id, load_demo
-from ..importing import ImportRefused
+from ..demo.cao_bang import DEMO_DAYS, DemoDataError, first_counter_id, load_demo
+from ..units.importing import ImportRefused
 from .units import Refused
 
 

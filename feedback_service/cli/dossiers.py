@@ -13,13 +13,13 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ..dossiers import (DossierInvalid, Lookups, apply_update, check_registration, check_update,
+from ..dossiers.records import (DossierInvalid, Lookups, apply_update, check_registration, check_update,
                         existing_dossiers)
-from ..dossiers import register as register_dossier
+from ..dossiers.records import register as register_dossier
 from ..extensions import db
-from ..summaries import bump_generation
-from ..importing import CsvReport, CsvRow, RowProblem, read_csv
-from ..importing import _unknown_unit as unknown_unit_reason
+from ..summaries.read import bump_generation
+from ..units.importing import CsvReport, CsvRow, RowProblem, read_csv
+from ..units.importing import _unknown_unit as unknown_unit_reason
 from .units import run_csv_import
 
 DOSSIER_COLUMNS = ("code", "unit_code", "counter_code", "officer_code", "procedure_code", "procedure_name",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ..importing import CsvReport, ImportRefused, import_counters, import_divisions, import_officers
+from ..units.importing import CsvReport, ImportRefused, import_counters, import_divisions, import_officers
 
 # 1: some rows were rejected (the good ones are saved); 2: nothing was imported.
 EXIT_ROWS_REJECTED = 1

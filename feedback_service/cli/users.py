@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import User
 from ..models.users import ROLES
-from ..users import AccountError, create_user, reset_password
+from ..people.users import AccountError, create_user, reset_password
 from .lookup import unit_or_fail
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Unit, WebhookDelivery, WebhookEndpoint
-from ..webhooks import enqueue_delivery, replay, set_endpoint
+from ..webhooks.alerts import enqueue_delivery, replay, set_endpoint
 from .lookup import unit_or_fail
 
 

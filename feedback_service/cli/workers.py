@@ -14,7 +14,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
-from ..queues import ALL_QUEUES
+from ..jobs import ALL_QUEUES
 
 
 def _connection() -> Redis:

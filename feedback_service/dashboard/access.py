@@ -5,7 +5,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..clients import in_scope_of
+from ..people.api_clients import in_scope_of
 from ..extensions import db
 from ..models import Unit
 from ..models.users import ACTING_ROLES

@@ -12,12 +12,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .. import cases as workflow
+from ..cases import workflow
 from ..extensions import db
-from ..instrument import load_instrument
+from ..ratings.instrument import load_instrument
 from ..models import Case, Dossier, Rating, User
 from ..models.cases import CASE_STATUSES
-from ..unit_tree import subtree_ids
+from ..units.tree import subtree_ids
 from . import dashboard
 from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
 

@@ -16,12 +16,12 @@ from flask import Response, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from .. import cases as workflow
+from ..cases import workflow
 from ..extensions import db
 from ..i18n import pick
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from ..models import Case, Officer, Rating
-from ..unit_tree import subtree_ids
+from ..units.tree import subtree_ids
 from . import dashboard, local_time, queries
 from .access import visible_unit
 from .cases import inbox_query

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import management
+from ..units import staff as management
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..models.users import ACTING_ROLES

@@ -16,9 +16,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Counter, Officer, Rating, SummaryAnswer
 from ..models.summaries import DAY
-from ..scoring import LEVELS, satisfaction_pct
-from ..summaries import figures_by_scope
-from ..unit_tree import subtree_ids
+from ..summaries.scoring import LEVELS, satisfaction_pct
+from ..summaries.read import figures_by_scope
+from ..units.tree import subtree_ids
 from .periods import Period
 
 # A figure resting on fewer answers is not shown (NHS FFT practice: small numbers suppressed).

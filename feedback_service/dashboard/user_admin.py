@@ -1,5 +1,5 @@
 """`/dashboard/users`: the system admin's accounts page — create, reset a password,
-lift a lock, (de)activate, change role and unit. Every change is audited (users.py).
+lift a lock, (de)activate, change role and unit. Every change is audited (people/users.py).
 
 Admin only: everyone else gets 403 on every route here, whatever account the URL names.
 A password is never chosen by the admin: creation and reset issue a temporary one,
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import users as accounts
+from ..people import users as accounts
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
@@ -94,7 +94,7 @@ def _chosen_unit(role: str) -> Unit | None:
     """The unit typed by code; an admin needs none (and gets none)."""
     code = request.form.get("unit", "").strip()
     if role == "admin" or not code:
-        return None  # a role that needs a unit is refused by users.py, with its reason
+        return None  # a role that needs a unit is refused by people/users.py, with its reason
     unit = Unit.by_code(code)
     if unit is None:
         raise accounts.AccountError(_("Không có đơn vị mã %(code)s.", code=code))

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
 from ..models import PendingFold, Rating
-from ..queues import ALL_QUEUES
+from ..jobs import ALL_QUEUES
 from . import health
 
 

@@ -5,7 +5,7 @@ touches with `require_scope`.
 """
 from flask import Blueprint, g, request
 
-from ..clients import client_for_key, in_scope
+from ..people.api_clients import client_for_key, in_scope
 from ..errors import ApiError
 
 integration = Blueprint("integration", __name__)

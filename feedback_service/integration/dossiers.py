@@ -9,15 +9,15 @@ from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import qr
-from ..clients import in_scope
-from ..dossier_tokens import dossier_url
-from ..dossiers import (BATCH_MAX_ITEMS, DossierForbidden, DossierInvalid, Lookups, Outcome, apply_update,
+from ..ratings import qr
+from ..people.api_clients import in_scope
+from ..dossiers.tokens import dossier_url
+from ..dossiers.records import (BATCH_MAX_ITEMS, DossierForbidden, DossierInvalid, Lookups, Outcome, apply_update,
                         as_utc, check_registration, check_update, existing_dossiers, register)
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Dossier
-from ..summaries import bump_generation
+from ..summaries.read import bump_generation
 from . import integration, require_scope
 
 

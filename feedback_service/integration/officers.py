@@ -8,8 +8,8 @@ from ..api.params import period
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Officer, Unit
-from ..summaries import scope_summary
-from ..unit_tree import subtree_ids
+from ..summaries.read import scope_summary
+from ..units.tree import subtree_ids
 from . import integration, require_scope
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import _HTTP_CODES
-from ..scoring import LEVELS
+from ..summaries.scoring import LEVELS
 
 Schema = dict[str, Any]
 
@@ -90,7 +90,7 @@ def errors(*statuses: int) -> dict[str, Schema]:
 
 
 def summary_schemas() -> dict[str, Schema]:
-    """The figures of summaries.py, scoring.py and trust.py (see their docstrings for the method)."""
+    """The figures of summaries/ (read.py, scoring.py, trust.py) (see their docstrings for the method)."""
     headline = {
         "responses": {**COUNT, "description": "Ratings in the period."},
         "satisfaction_pct": {**NULLABLE_NUMBER, "description": "% of overall answers at level 4–5 (null: none)."},

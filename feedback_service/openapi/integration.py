@@ -1,8 +1,8 @@
 """The key-protected part of the spec: officers and dossiers (hồ sơ) for the one-door e-system."""
 from __future__ import annotations
 
-from .. import dossiers as dossier_rules
-from .. import qr
+from ..dossiers import records as dossier_rules
+from ..ratings import qr
 from ..integration import dossiers as dossier_routes
 from .components import PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, ref
 from .public import IF_NONE_MATCH, UNIT_CODE, image_responses, json_response

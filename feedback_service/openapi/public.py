@@ -1,11 +1,11 @@
 """The public part of the spec: ratings, summaries, counters and their QR codes, probes."""
 from __future__ import annotations
 
-from .. import qr
+from ..ratings import qr
 from ..api.counters import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from ..api.ratings import CHANNELS_ACCEPTED
-from ..instrument import Instrument
-from ..submission import submission_schema
+from ..ratings.instrument import Instrument
+from ..ratings.submission import submission_schema
 from .components import ID, PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, path_counter_id, ref
 
 UNIT_CODE = path_code("01273", "The unit's official code (2-digit province, 5-digit commune).")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from ..instrument import current_instrument
+from ..ratings.instrument import current_instrument
 from . import components, integration, public
 from .components import Schema
 

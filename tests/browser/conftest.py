@@ -23,7 +23,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from feedback_service.tokens import counter_token
+from feedback_service.ratings.tokens import counter_token
 
 CHROMIUM = "/usr/bin/chromium"
 # Without a colour emoji font the five faces render as monochrome glyphs or

@@ -17,11 +17,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from feedback_service.aggregation import fold_all
+from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
-from feedback_service.instrument import current_instrument
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import Case
-from feedback_service.submission import Answers, store_rating
+from feedback_service.ratings.submission import Answers, store_rating
 
 pytestmark = pytest.mark.timeout(90)
 

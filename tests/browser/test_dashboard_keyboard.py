@@ -9,10 +9,10 @@ import pytest
 from dashboard_helpers import PASSWORD, make_user
 from playwright.sync_api import expect
 
-from feedback_service.aggregation import fold_all
-from feedback_service.instrument import current_instrument
+from feedback_service.summaries.fold import fold_all
+from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import Counter, Officer
-from feedback_service.submission import Answers, store_rating
+from feedback_service.ratings.submission import Answers, store_rating
 
 pytestmark = pytest.mark.timeout(90)
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from feedback_service.dossier_tokens import dossier_token
+from feedback_service.dossiers.tokens import dossier_token
 from feedback_service.extensions import db
 from feedback_service.models import Counter, Dossier, Rating
 

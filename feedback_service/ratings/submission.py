@@ -20,13 +20,13 @@ from flask import current_app
 from jsonschema import Draft202012Validator, validators
 from sqlalchemy import insert
 
-from .cases import open_case
-from .extensions import db
+from ..cases.workflow import open_case
+from ..extensions import db
 from .instrument import Instrument
-from .models import Counter, Dossier, Officer, PendingFold, Rating
-from .notifications import enqueue_notification
-from .queues import nudge_aggregation
-from .webhooks import add_alert_deliveries, alert_targets, send_alerts
+from ..models import Counter, Dossier, Officer, PendingFold, Rating
+from ..cases.notices import enqueue_notification
+from ..jobs import nudge_aggregation
+from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
 
 PHONE_PATTERN = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from .extensions import db, redis_client
-from .models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
-from .queues import DEFAULT, enqueue
+from ..extensions import db, redis_client
+from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
+from ..jobs import DEFAULT, enqueue
 
 EVENT_NEGATIVE = "rating.negative"
 SECRET_PREFIX = "whsec_"
@@ -249,7 +249,7 @@ def set_endpoint(unit: Unit, url: str, actor: str = "cli") -> tuple[WebhookEndpo
     Pending deliveries move to the new endpoint (same message ids, signed with the
     new secret): the unit wants its alerts where it now listens.
     """
-    from .clients import audit
+    from ..people.api_clients import audit
 
     url = validate_url(url)
     secret = new_secret()
@@ -279,7 +279,7 @@ def replay(delivery: WebhookDelivery, actor: str = "cli") -> None:
     A delivery whose endpoint was replaced since goes to the unit's active one.
     Commits; queue with `enqueue_delivery` afterwards.
     """
-    from .clients import audit
+    from ..people.api_clients import audit
 
     if delivery.status != "dead":
         raise ValueError(f"delivery {delivery.id} is {delivery.status}, not dead")

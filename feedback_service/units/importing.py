@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 from sqlalchemy import insert, select, update
 
-from .extensions import db
-from .models import Counter, Officer, Unit
+from ..extensions import db
+from ..models import Counter, Officer, Unit
 
 PROVINCE_CODE_WIDTH = 2
 COMMUNE_CODE_WIDTH = 5

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .extensions import db
-from .models import Dossier
-from .tokens import TokenInvalid, sign_ids, signed_ids
+from ..extensions import db
+from ..models import Dossier
+from ..ratings.tokens import TokenInvalid, sign_ids, signed_ids
 
 _SALT = "dossier-qr"
 

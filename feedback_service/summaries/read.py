@@ -17,14 +17,14 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from . import trust
-from .aggregation_keys import VERIFIED_PREFIX
-from .clock import as_utc
-from .extensions import db, redis_client
-from .instrument import current_instrument
-from .models import Dossier, SummaryAnswer, SummaryTotal, Unit
-from .models.summaries import DAY, MONTH
+from .keys import VERIFIED_PREFIX
+from ..clock import as_utc
+from ..extensions import db, redis_client
+from ..ratings.instrument import current_instrument
+from ..models import Dossier, SummaryAnswer, SummaryTotal, Unit
+from ..models.summaries import DAY, MONTH
 from .scoring import compose
-from .unit_tree import subtree_ids
+from ..units.tree import subtree_ids
 
 
 GENERATION_KEY = "sipas:summary:generation"

@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .clients import audit
-from .clock import as_utc
-from .extensions import db
-from .models import Unit, User
-from .models.users import ROLES
+from .api_clients import audit
+from ..clock import as_utc
+from ..extensions import db
+from ..models import Unit, User
+from ..models.users import ROLES
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80

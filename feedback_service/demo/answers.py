@@ -1,6 +1,6 @@
 """The demo's citizens: when they come, how satisfied they are, what they answer.
 
-Shared by the demo's counter ratings (demo.py) and its dossier ratings (demo_dossiers.py),
+Shared by the demo's counter ratings (cao_bang.py) and its dossier ratings (dossiers.py),
 so both tell the same story: mostly satisfied, one weaker officer, a few comments.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .extensions import db
-from .instrument import Instrument
-from .models import Counter, Officer
+from ..extensions import db
+from ..ratings.instrument import Instrument
+from ..models import Counter, Officer
 
 # Office hours of a one-stop counter, local time: mornings and afternoons, weekdays.
 OFFICE_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))

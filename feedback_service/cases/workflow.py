@@ -14,12 +14,12 @@ from flask import current_app
 from sqlalchemy import and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .clients import audit, in_scope_of
-from .extensions import db
-from .models import Case, CaseEvent, Rating, User
-from .models.cases import OPEN_STATUSES
-from .models.users import ACTING_ROLES
-from .webhooks import alert_reasons
+from ..people.api_clients import audit, in_scope_of
+from ..extensions import db
+from ..models import Case, CaseEvent, Rating, User
+from ..models.cases import OPEN_STATUSES
+from ..models.users import ACTING_ROLES
+from ..webhooks.alerts import alert_reasons
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 DEFAULT_SLA_WORKING_DAYS = 5

@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .aggregation_keys import VERIFIED_PREFIX
-from .clock import as_utc
-from .extensions import db
-from .models import PendingFold, Rating, SummaryAnswer, SummaryTotal
-from .models.summaries import DAY, MONTH
-from .summaries import bump_generation
-from .unit_tree import RollupMap
+from .keys import VERIFIED_PREFIX
+from ..clock import as_utc
+from ..extensions import db
+from ..models import PendingFold, Rating, SummaryAnswer, SummaryTotal
+from ..models.summaries import DAY, MONTH
+from .read import bump_generation
+from ..units.tree import RollupMap
 
 
 

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .clients import audit
-from .extensions import db
-from .models import Counter, Officer, Unit
-from .summaries import bump_generation
+from ..people.api_clients import audit
+from ..extensions import db
+from ..models import Counter, Officer, Unit
+from ..summaries.read import bump_generation
 
 # Mirror the column sizes, so a long value is a message rather than a database error.
 COUNTER_CODE_MAX = 40

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import AuditEntry, IntegrationClient, Unit
+from ..extensions import db
+from ..models import AuditEntry, IntegrationClient, Unit
 
 KEY_PREFIX = "sk_"
 _LOOKUP_CHARS = 12

@@ -13,10 +13,10 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from .clients import in_scope_of
-from .extensions import db
-from .models import Case, User
-from .queues import DEFAULT, enqueue
+from ..people.api_clients import in_scope_of
+from ..extensions import db
+from ..models import Case, User
+from ..jobs import DEFAULT, enqueue
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Unit
+from ..extensions import db
+from ..models import Unit
 
 
 def subtree_ids(unit_id: int) -> list[int]:

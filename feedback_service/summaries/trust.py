@@ -20,8 +20,8 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
-from .extensions import db
-from .models import Dossier, Rating
+from ..extensions import db
+from ..models import Dossier, Rating
 from .scoring import conduct_pct
 
 

@@ -17,8 +17,8 @@ from PIL import Image
 from qrcode.image.svg import SvgPathFillImage
 from redis.exceptions import RedisError
 
-from .extensions import rq_redis
-from .models import Counter
+from ..extensions import rq_redis
+from ..models import Counter
 from .tokens import counter_url
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .extensions import db
-from .models import Counter
+from ..extensions import db
+from ..models import Counter
 
 _SALT = "counter-qr"
 

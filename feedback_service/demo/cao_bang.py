@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from .aggregation import fold_all
-from .cases import backfill
-from .config import PROJECT_ROOT
-from .demo_answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
-from .demo_dossiers import DossierReport, add_dossiers
-from .extensions import db
-from .importing import CsvReport, DivisionReport, import_counters, import_divisions, import_officers, read_csv
-from .instrument import current_instrument
-from .models import Counter, PendingFold, Rating, Unit
+from ..summaries.fold import fold_all
+from ..cases.workflow import backfill
+from ..config import PROJECT_ROOT
+from .answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
+from .dossiers import DossierReport, add_dossiers
+from ..extensions import db
+from ..units.importing import CsvReport, DivisionReport, import_counters, import_divisions, import_officers, read_csv
+from ..ratings.instrument import current_instrument
+from ..models import Counter, PendingFold, Rating, Unit
 
 DEMO_PROVINCE = "04"  # Cao Bằng
 DEMO_DIR = PROJECT_ROOT / "config" / "demo"

@@ -1,0 +1,1 @@
+"""The Cao Bằng demo: units, counters, officers, citizens' answers and dossiers."""

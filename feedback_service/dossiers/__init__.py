@@ -1,0 +1,1 @@
+"""Dossiers from the one-door e-system: registering them and the QR printed on the receipt."""

@@ -1,0 +1,1 @@
+"""Who acts on the service: dashboard accounts, API clients, and the audit trail."""

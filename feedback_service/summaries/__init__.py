@@ -1,0 +1,1 @@
+"""Satisfaction summaries: folding ratings in exactly once, reading them back, the index arithmetic."""

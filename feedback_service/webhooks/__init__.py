@@ -1,0 +1,1 @@
+"""Negative-feedback alerts to subscribed systems (Standard Webhooks)."""
