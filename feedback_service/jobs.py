@@ -1,11 +1,16 @@
-"""Queue names and the one helper every enqueue goes through.
+"""Jobs: queue names, the job functions by reference, the periodic table, and the
+one helper every enqueue goes through.
 
-Queue names are constants; `tests/test_processes.py` checks the Procfile's worker
-consumes every one of them.
+The job functions live in `worker/`, thin wrappers over the domain packages. The
+package names them here, once, by dotted path (RQ's own way), so nothing in the
+package imports `worker/` and a worker resolves them at run time.
+`tests/test_processes.py` checks the Procfile's worker consumes every queue, and
+`tests/test_jobs.py` that every name below resolves to a function.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
@@ -16,6 +21,34 @@ AGGREGATION = "aggregation"
 DEFAULT = "default"
 ALL_QUEUES = (AGGREGATION, DEFAULT)
 
+# Every job function, by dotted path.
+FOLD_PENDING = "worker.aggregation.fold_pending"
+DELIVER_WEBHOOK = "worker.webhooks.deliver"
+SWEEP_WEBHOOKS = "worker.webhooks.sweep_pending"
+NOTIFY_CASE = "worker.notifications.notify_case"
+SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
+ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str  # one of ALL_JOBS
+    queue: str
+    interval_setting: str  # config key holding the interval in seconds
+    timeout: int = 600
+
+
+# Periodic work, declared once; run by exactly one `flask scheduler` process.
+PERIODIC_JOBS = (
+    # Catches whatever a lost nudge missed (Redis down at submission, a crash).
+    Periodic("aggregation-sweep", FOLD_PENDING, AGGREGATION, "SWEEP_INTERVAL_SECONDS"),
+    # Sends webhook deliveries whose job was lost and those whose backoff is over.
+    Periodic("webhook-sweep", SWEEP_WEBHOOKS, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    # E-mails unit managers about new cases whose notice job was lost.
+    Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+)
+
 # A nudge that found this key set knows a fold job is already queued and will
 # see its rating; the job deletes the key before it reads the outbox.
 FOLD_PENDING_KEY = "sipas:fold:pending"
@@ -24,9 +57,17 @@ FOLD_PENDING_TTL = 60
 log = logging.getLogger(__name__)
 
 
+def job_function(path: str):
+    """The function a dotted job path names (what a worker runs)."""
+    import importlib
+
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
 def enqueue(func: str, *args, queue: str = DEFAULT, job_id: str | None = None,
             timeout: int = 300, retries: int = 3):
-    """Enqueue a job by dotted path with the house defaults.
+    """Enqueue a job (one of ALL_JOBS) with the house defaults.
 
     Results are not kept for long (nobody reads them); failures are kept a week
     for an operator to look at. Retries are for transient failures: jobs are
@@ -53,7 +94,7 @@ def nudge_aggregation() -> bool:
     try:
         if not redis_client().set(FOLD_PENDING_KEY, "1", nx=True, ex=FOLD_PENDING_TTL):
             return False
-        enqueue("worker.aggregation.fold_pending", queue=AGGREGATION, timeout=600)
+        enqueue(FOLD_PENDING, queue=AGGREGATION, timeout=600)
         return True
     except RedisError as exc:
         log.warning("aggregation nudge skipped, Redis unavailable: %s", exc)

@@ -21,7 +21,7 @@ from feedback_service.summaries.fold import fold_all, rebuild
 from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from feedback_service.jobs import AGGREGATION
-from feedback_service.ratings.submission import local_day
+from feedback_service.clock import local_day
 from feedback_service.ratings.tokens import counter_token
 
 ROOT = Path(__file__).resolve().parent.parent

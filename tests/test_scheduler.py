@@ -14,8 +14,8 @@ from factories import counter, tree
 
 from feedback_service.extensions import db
 from feedback_service.models import PendingFold, Rating
-from feedback_service.ratings.submission import local_day
-from worker.schedule import PERIODIC_JOBS
+from feedback_service.clock import local_day
+from feedback_service.jobs import PERIODIC_JOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 

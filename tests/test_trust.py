@@ -7,7 +7,7 @@ from factories import counter, officer, tree
 from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating
-from feedback_service.ratings.submission import local_day
+from feedback_service.clock import local_day
 
 pytestmark = pytest.mark.postgres_too
 

@@ -19,7 +19,8 @@ from webhook_receiver import WebhookReceiver
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import AuditEntry, Rating, WebhookDelivery
 from feedback_service.ratings.tokens import counter_token
-from feedback_service.webhooks.alerts import HOLD_KEY, InvalidSignature, alert_reasons, sign, verify
+from feedback_service.ratings.negative import negative_reasons
+from feedback_service.webhooks.alerts import HOLD_KEY, InvalidSignature, sign, verify
 
 PHONE = "0912345678"
 
@@ -119,12 +120,12 @@ def test_which_ratings_alert():
         return Rating(**{"overall": 4, "conduct": {"greet": True, "smile": None}, "comment": None,
                          "flag_reason": None, **kw})
 
-    assert alert_reasons(rating()) == []
-    assert alert_reasons(rating(overall=3)) == []
-    assert alert_reasons(rating(overall=2)) == ["low_overall"]
-    assert alert_reasons(rating(overall=1, conduct={"greet": False})) == ["low_overall", "conduct_no"]
-    assert alert_reasons(rating(overall=5, comment="Cảm ơn")) == ["comment"]
-    assert alert_reasons(rating(overall=1, comment="x", flag_reason="repeat")) == []
+    assert negative_reasons(rating()) == []
+    assert negative_reasons(rating(overall=3)) == []
+    assert negative_reasons(rating(overall=2)) == ["low_overall"]
+    assert negative_reasons(rating(overall=1, conduct={"greet": False})) == ["low_overall", "conduct_no"]
+    assert negative_reasons(rating(overall=5, comment="Cảm ơn")) == ["comment"]
+    assert negative_reasons(rating(overall=1, comment="x", flag_reason="repeat")) == []
 
 
 # --- the CLI ------------------------------------------------------------------

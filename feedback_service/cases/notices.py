@@ -13,10 +13,10 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from ..people.api_clients import in_scope_of
+from ..units.tree import in_subtree
 from ..extensions import db
 from ..models import Case, User
-from ..jobs import DEFAULT, enqueue
+from ..jobs import DEFAULT, NOTIFY_CASE, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def recipients(case: Case) -> list[User]:
     """Active unit managers with an e-mail whose subtree holds the case's unit."""
     managers = db.session.scalars(select(User).where(
         User.active.is_(True), User.role == "unit_manager", User.email.is_not(None), User.unit_id.is_not(None)))
-    return [user for user in managers if in_scope_of(user.unit_id, case.unit_id)]
+    return [user for user in managers if in_subtree(user.unit_id, case.unit_id)]
 
 
 def message_for(case: Case, to: list[str]) -> EmailMessage:
@@ -68,6 +68,6 @@ def enqueue_notification(case_id: int) -> None:
     if not smtp_configured():
         return
     try:
-        enqueue("worker.notifications.notify_case", case_id, queue=DEFAULT, timeout=60)
+        enqueue(NOTIFY_CASE, case_id, queue=DEFAULT, timeout=60)
     except RedisError as exc:
         log.warning("case %s notification not queued, Redis unavailable: %s", case_id, exc)

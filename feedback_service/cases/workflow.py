@@ -14,12 +14,13 @@ from flask import current_app
 from sqlalchemy import and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..people.api_clients import audit, in_scope_of
+from ..people.audit import audit
+from ..units.tree import in_subtree
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.cases import OPEN_STATUSES
 from ..models.users import ACTING_ROLES
-from ..webhooks.alerts import alert_reasons
+from ..ratings.negative import negative_reasons
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 DEFAULT_SLA_WORKING_DAYS = 5
@@ -64,7 +65,7 @@ def new_case(rating: Rating) -> Case | None:
     The case counts from the rating's submission, also when opened later by the
     backfill: the citizen has been waiting since then.
     """
-    reasons = alert_reasons(rating)  # empty for a positive or a flagged rating
+    reasons = negative_reasons(rating)  # empty for a positive or a flagged rating
     if not reasons:
         return None
     case = Case(rating_id=rating.id, unit_id=rating.unit_id, counter_id=rating.counter_id,
@@ -119,7 +120,7 @@ def may_handle(user: User, case: Case) -> bool:
         return False
     if user.role == "admin":
         return True
-    return user.unit_id is not None and in_scope_of(user.unit_id, case.unit_id)
+    return user.unit_id is not None and in_subtree(user.unit_id, case.unit_id)
 
 
 def assignee_choices(case: Case, by: User) -> list[User]:
@@ -132,7 +133,7 @@ def assignee_choices(case: Case, by: User) -> list[User]:
 def _sees_user(by: User, user: User) -> bool:
     if by.role == "admin":
         return True
-    return user.unit_id is not None and by.unit_id is not None and in_scope_of(by.unit_id, user.unit_id)
+    return user.unit_id is not None and by.unit_id is not None and in_subtree(by.unit_id, user.unit_id)
 
 
 # --- the workflow -------------------------------------------------------------------

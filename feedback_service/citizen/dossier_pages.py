@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..ratings.abuse import HONEYPOT_FIELD, client_address, limit_per_counter, limit_per_ip
-from ..clock import as_utc
+from ..clock import as_utc, local_day
 from ..dossiers.tokens import dossier_from_token
 from ..extensions import db, limiter
 from ..ratings.instrument import current_instrument
 from ..models import Dossier, Rating
-from ..ratings.submission import local_day, store_rating, validate_submission
+from ..ratings.submission import store_rating, validate_submission
 from ..ratings.tokens import TokenInvalid
 from . import citizen
 from .form import form_errors, form_to_body
@@ -93,7 +93,7 @@ def already_rated(dossier: Dossier) -> bool:
 
 
 def _day(moment: datetime) -> str:
-    return local_day(as_utc(moment)).strftime("%d/%m/%Y")
+    return local_day(moment).strftime("%d/%m/%Y")
 
 
 def _form_page(dossier: Dossier, values, errors: dict, status: int = 200):

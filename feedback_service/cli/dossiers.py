@@ -16,11 +16,11 @@ from flask import Flask
 from ..dossiers.records import (DossierInvalid, Lookups, apply_update, check_registration, check_update,
                         existing_dossiers)
 from ..dossiers.records import register as register_dossier
-from ..extensions import db
 from ..summaries.read import bump_generation
 from ..units.importing import CsvReport, CsvRow, RowProblem, read_csv
 from ..units.importing import _unknown_unit as unknown_unit_reason
 from .units import run_csv_import
+from ..transactions import transaction
 
 DOSSIER_COLUMNS = ("code", "unit_code", "counter_code", "officer_code", "procedure_code", "procedure_name",
                    "received_at", "due_at", "channel", "returned_at", "late")
@@ -106,9 +106,9 @@ def import_dossiers(path: Path | str, progress: Callable[[int, int], None] | Non
     report = CsvReport(problems=problems)
     lookups = Lookups()
     seen: dict[str, int] = {}
-    try:
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start:start + CHUNK_ROWS]
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start:start + CHUNK_ROWS]
+        with transaction():  # each chunk is committed whole or not at all
             existing = existing_dossiers([row.values["code"] for row in chunk])
             for row in chunk:
                 code = row.values["code"]
@@ -117,13 +117,9 @@ def import_dossiers(path: Path | str, progress: Callable[[int, int], None] | Non
                     continue
                 seen[code] = row.line
                 _import_row(row, lookups, existing, report)
-            db.session.commit()
-            bump_generation()  # denominators changed: cached summaries are stale
-            if progress:
-                progress(start + len(chunk), len(rows))
-    except BaseException:
-        db.session.rollback()
-        raise
+        bump_generation()  # denominators changed: cached summaries are stale
+        if progress:
+            progress(start + len(chunk), len(rows))
     report.problems.sort(key=lambda p: p.line)
     return report
 

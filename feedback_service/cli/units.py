@@ -1,4 +1,4 @@
-"""`flask units import-vn`, `flask counters import`, `flask officers import`."""
+"""`flask units import-vn|merge`, `flask counters import`, `flask officers import`."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from ..extensions import db
+from ..models import Unit
+from ..summaries.fold import rebuild
 from ..units.importing import CsvReport, ImportRefused, import_counters, import_divisions, import_officers
+from ..units.tree import MergerRefused, record_merger
 
 # 1: some rows were rejected (the good ones are saved); 2: nothing was imported.
 EXIT_ROWS_REJECTED = 1
@@ -35,6 +39,28 @@ def register(app: Flask) -> None:
         click.echo(f"source: {report.source}")
         click.echo(f"provinces: {report.provinces.describe()}")
         click.echo(f"communes: {report.communes.describe()}")
+
+    @units.command("merge")
+    @click.argument("merged_code", metavar="CODE")
+    @click.option("--into", "successor_code", required=True, metavar="CODE",
+                  help="The unit it was merged into.")
+    @click.option("--rebuild/--no-rebuild", "rebuild_after", default=True,
+                  help="Recompute the summaries along the new tree (default; run `flask rebuild` later if not).")
+    def merge_command(merged_code: str, successor_code: str, rebuild_after: bool) -> None:
+        """Record that unit CODE was merged into another: its figures, alerts, dossiers and
+        dashboard scope move inside that unit; its own history stays attributable to it."""
+        merged, successor = Unit.by_code(merged_code), Unit.by_code(successor_code)
+        for code, row in ((merged_code, merged), (successor_code, successor)):
+            if row is None:
+                raise Refused(f"no unit with code {code!r}")
+        try:
+            record_merger(merged, successor, actor="cli")
+        except MergerRefused as exc:
+            raise Refused(str(exc)) from None
+        db.session.commit()
+        click.echo(f"{merged.code} {merged.name} is now inside {successor.code} {successor.name}")
+        if rebuild_after:
+            click.echo(f"rebuilt summaries from {rebuild()} ratings")
 
     @app.cli.group("counters")
     def counters() -> None:

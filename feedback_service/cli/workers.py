@@ -5,7 +5,6 @@ any job runs.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 
 import click
@@ -14,7 +13,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
-from ..jobs import ALL_QUEUES
+from ..jobs import ALL_QUEUES, PERIODIC_JOBS, job_function
 
 
 def _connection() -> Redis:
@@ -39,13 +38,10 @@ def register(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
-        """Enqueue the periodic jobs of worker/schedule.py on their intervals."""
-        from worker.schedule import PERIODIC_JOBS
-
+        """Enqueue the periodic jobs (feedback_service/jobs.py) on their intervals."""
         cron = CronScheduler(connection=_connection(), logging_level=current_app.config["LOG_LEVEL"])
         for job in PERIODIC_JOBS:
-            module, name = job.func.rsplit(".", 1)
-            cron.register(getattr(importlib.import_module(module), name), queue_name=job.queue,
+            cron.register(job_function(job.func), queue_name=job.queue,
                           interval=int(current_app.config[job.interval_setting]),
                           job_timeout=job.timeout, name=job.name)
         logging.getLogger(__name__).info("scheduler started with %d periodic jobs", len(PERIODIC_JOBS))

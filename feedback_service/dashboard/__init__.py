@@ -4,12 +4,11 @@ Login required before every route (`require_login`), and every route that names 
 unit checks it against the user's subtree through `access.visible_unit` — the
 server enforces scoping, whatever URL is typed.
 """
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from ..clock import as_utc
+from .. import clock
 from .labels import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, label
 
 dashboard = Blueprint("dashboard", __name__)
@@ -18,7 +17,7 @@ dashboard = Blueprint("dashboard", __name__)
 @dashboard.app_template_filter("local_time")
 def local_time(moment) -> str:
     """A stored (UTC) time as the local clock reads it: dd/mm/yyyy HH:MM."""
-    return as_utc(moment).astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+    return clock.local_time(moment).strftime("%d/%m/%Y %H:%M")
 
 
 @dashboard.app_template_global("case_label")

@@ -5,7 +5,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..people.api_clients import in_scope_of
+from ..units.tree import in_subtree
 from ..extensions import db
 from ..models import Unit
 from ..models.users import ACTING_ROLES
@@ -14,7 +14,7 @@ from ..models.users import ACTING_ROLES
 def can_see(unit: Unit) -> bool:
     if current_user.role == "admin":
         return True
-    return current_user.unit_id is not None and in_scope_of(current_user.unit_id, unit.id)
+    return current_user.unit_id is not None and in_subtree(current_user.unit_id, unit.id)
 
 
 def visible_unit(code: str) -> Unit:

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..units.importing import CsvReport, DivisionReport, import_counters, import_divisions, import_officers, read_csv
 from ..ratings.instrument import current_instrument
 from ..models import Counter, PendingFold, Rating, Unit
+from ..transactions import transaction
 
 DEMO_PROVINCE = "04"  # Cao Bằng
 DEMO_DIR = PROJECT_ROOT / "config" / "demo"
@@ -102,13 +103,9 @@ def _add_history(report: DemoReport, desks: list[Counter], rng: random.Random, c
     workdays = [d for d in (today - timedelta(days=n) for n in range(1, DEMO_DAYS + 1)) if d.weekday() < 5]
     everyone = [o for staff in officers_by_counter(desks).values() for o in staff]
     weak = rng.choice(everyone).id if everyone else None  # one officer serves noticeably worse
-    try:
+    with transaction():
         report.ratings_created = add_ratings(desks, rng, count, workdays, weak)
         report.dossiers = add_dossiers(desks, rng, workdays, today, weak, current_app.extensions["working_calendar"])
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def add_ratings(desks: list[Counter], rng: random.Random, count: int, workdays: list, weak: int | None) -> int:

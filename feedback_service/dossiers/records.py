@@ -21,12 +21,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from ..people.api_clients import audit
+from ..people.audit import audit
 from .. import clock
 from ..extensions import db
 from ..models import Counter, Dossier, Officer, Unit
 from ..models.dossiers import DOSSIER_CHANNELS
-from ..ratings.submission import FieldError, _schema_error, _StrictValidator, local_day
+from ..clock import local_day
+from ..ratings.submission import FieldError, _schema_error, _StrictValidator
 
 # TT 01/2018/TT-VPCP: agency code (V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. H15.50.05.13, or
 # the QĐ 20/2020 order 000.00.17.H15), receipt date YYMMDD, daily sequence.

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import as_utc
+from ..clock import local_time
 from ..extensions import db
 from .units import utcnow
 
@@ -70,7 +68,7 @@ def _fix_local_hour(mapper, connection, rating: Rating) -> None:
     if rating.local_hour is None:
         moment = rating.submitted_at or utcnow()
         rating.submitted_at = moment
-        rating.local_hour = as_utc(moment).astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).hour
+        rating.local_hour = local_time(moment).hour
 
 
 class PendingFold(db.Model):

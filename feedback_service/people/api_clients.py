@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEntry, IntegrationClient, Unit
+from ..models import IntegrationClient, Unit
+from ..units.tree import in_subtree
+from .audit import audit
 
 KEY_PREFIX = "sk_"
 _LOOKUP_CHARS = 12
@@ -48,23 +50,6 @@ def revoke_client(client: IntegrationClient, actor: str = "cli") -> None:
     db.session.commit()
 
 
-def audit(actor: str, action: str, target: str, detail: dict) -> None:
-    """Record a write; committed by the caller together with the write itself."""
-    db.session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
-
-
 def in_scope(client: IntegrationClient, unit_id: int) -> bool:
     """Whether `unit_id` is the client's unit or below it."""
-    return in_scope_of(client.unit_id, unit_id)
-
-
-def in_scope_of(root_id: int, unit_id: int) -> bool:
-    """Whether `unit_id` is `root_id` or below it (walking up the parents)."""
-    seen: set[int] = set()
-    current: int | None = unit_id
-    while current is not None and current not in seen:
-        if current == root_id:
-            return True
-        seen.add(current)
-        current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
-    return False
+    return in_subtree(client.unit_id, unit_id)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .api_clients import audit
+from .audit import audit
 from ..clock import as_utc
 from ..extensions import db
 from ..models import Unit, User

@@ -14,13 +14,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from jsonschema import Draft202012Validator, validators
 from sqlalchemy import insert
 
 from ..cases.workflow import open_case
+from ..clock import local_day
 from ..extensions import db
 from .instrument import Instrument
 from ..models import Counter, Dossier, Officer, PendingFold, Rating
@@ -161,10 +161,6 @@ def _schema_error(err) -> list[FieldError]:
         return [FieldError(f"{path}.{missing}" if path else missing, "required", "required")]
     code = {"type": "wrong_type", "minimum": "out_of_range", "maximum": "out_of_range"}.get(err.validator, "invalid")
     return [FieldError(path or "(body)", err.message, code)]
-
-
-def local_day(moment: datetime):
-    return moment.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
 
 
 def client_hash(address: str | None, moment: datetime) -> str | None:

@@ -22,6 +22,7 @@ from ..models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from ..models.summaries import DAY, MONTH
 from .read import bump_generation
 from ..units.tree import RollupMap
+from ..transactions import transaction
 
 
 
@@ -132,17 +133,13 @@ def answer_pairs(rating) -> Iterable[tuple[str, str]]:
 
 def fold_batch(batch_size: int) -> int:
     """Fold up to `batch_size` pending ratings in one transaction; returns how many."""
-    try:
+    with transaction():
         rating_ids = claim_pending(batch_size)
         if rating_ids:
             deltas = Deltas(RollupMap())
             for rating in db.session.execute(select(*FOLD_COLUMNS).where(Rating.id.in_(rating_ids))):
                 deltas.add(rating)
             deltas.write()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(rating_ids)
 
 
@@ -183,7 +180,7 @@ def rebuild(batch_size: int = 5000) -> int:
     pending, never both; a fold committing concurrently makes the rebuild fail
     (run it again) rather than count wrong.
     """
-    try:
+    with transaction():
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.commit()  # the isolation level can only be set on a fresh transaction
             db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -206,10 +203,6 @@ def rebuild(batch_size: int = 5000) -> int:
                 deltas.add(rating)
             deltas.write()
             last, count = ratings[-1].id, count + len(ratings)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     bump_generation()
     return count
 

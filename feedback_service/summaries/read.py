@@ -24,7 +24,7 @@ from ..ratings.instrument import current_instrument
 from ..models import Dossier, SummaryAnswer, SummaryTotal, Unit
 from ..models.summaries import DAY, MONTH
 from .scoring import compose
-from ..units.tree import subtree_ids
+from ..units.tree import child_units, subtrees
 
 
 GENERATION_KEY = "sipas:summary:generation"
@@ -172,9 +172,7 @@ def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> d
     Merged units are left out of `children`: their ratings already roll up
     through the unit they were merged into.
     """
-    children = list(db.session.scalars(
-        select(Unit).where(Unit.parent_id == unit.id, Unit.successor_id.is_(None)).order_by(Unit.code)
-    ))
+    children = child_units(unit)
     figures = figures_by_scope("unit", [unit.id] + [c.id for c in children], date_from, date_to)
     dossiers = trust.for_units(subtrees(unit, children), date_from, date_to)
     summary = {"unit": {"code": unit.code, "name": unit.name, "kind": unit.kind}}
@@ -186,22 +184,6 @@ def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> d
         for child in children
     ]
     return summary
-
-
-def subtrees(unit: Unit, children: list[Unit]) -> dict[int, set[int]]:
-    """The unit ids under the unit and under each child, from one walk of the tree."""
-    members = subtree_ids(unit.id)
-    parents = dict(db.session.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(members))).all())
-    groups: dict[int, set[int]] = {unit.id: set(members)}
-    groups.update({child.id: set() for child in children})
-    for member in members:
-        current = member
-        while current is not None and current != unit.id:
-            if current in groups and current != unit.id:
-                groups[current].add(member)
-                break
-            current = parents.get(current)
-    return groups
 
 
 def scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..models import Counter, Officer, Unit
+from ..transactions import transaction
 
 PROVINCE_CODE_WIDTH = 2
 COMMUNE_CODE_WIDTH = 5
@@ -123,16 +124,12 @@ def import_divisions(only_provinces: Iterable[str | int] | None = None) -> Divis
         communes = [c for c in communes if c.parent_code in wanted]
 
     report = DivisionReport(source=division_source())
-    try:
+    with transaction():
         existing = _units_by_code()
         _upsert_units(provinces, existing, {}, report.provinces, manage_parent=False)
         db.session.flush()
         parent_ids = {code: row.id for code, row in _units_by_code().items()}
         _upsert_units(communes, existing, parent_ids, report.communes, manage_parent=True)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -304,7 +301,7 @@ def import_counters(path: Path | str) -> CsvReport:
     limits = {"unit_code": _max_length(Unit.code), "code": _max_length(Counter.code),
               "name": _max_length(Counter.name)}
     seen: dict[tuple[str, str], int] = {}
-    try:
+    with transaction():
         for row in rows:
             values = row.values
             reason = _check_fields(values, COUNTER_COLUMNS, limits)
@@ -329,10 +326,6 @@ def import_counters(path: Path | str) -> CsvReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     report.problems.sort(key=lambda p: p.line)
     return report
 
@@ -358,7 +351,7 @@ def import_officers(path: Path | str) -> CsvReport:
     limits = {"code": _max_length(Officer.code), "name": _max_length(Officer.name),
               "unit_code": _max_length(Unit.code), "counter_code": _max_length(Counter.code)}
     seen: dict[str, int] = {}
-    try:
+    with transaction():
         for row in rows:
             values = row.values
             counter_code = values.get("counter_code") or ""
@@ -388,9 +381,5 @@ def import_officers(path: Path | str) -> CsvReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     report.problems.sort(key=lambda p: p.line)
     return report

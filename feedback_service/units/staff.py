@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..people.api_clients import audit
+from ..people.audit import audit
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..summaries.read import bump_generation

@@ -25,14 +25,15 @@ from sqlalchemy import select
 
 from ..extensions import db, redis_client
 from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
-from ..jobs import DEFAULT, enqueue
+from ..jobs import DEFAULT, DELIVER_WEBHOOK, enqueue
+from ..ratings.negative import negative_reasons
+from ..units.tree import units_above
 
 EVENT_NEGATIVE = "rating.negative"
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"
 # Receivers reject timestamps further than this from their clock (replay protection).
 TIMESTAMP_TOLERANCE = 5 * 60
-LOW_OVERALL_MAX = 2
 
 # While this key exists a delivery is either queued or waiting out its backoff,
 # so the sweep leaves it alone. Losing the key only means an earlier retry.
@@ -107,34 +108,6 @@ def body_of(delivery: WebhookDelivery) -> str:
 
 # --- which ratings alert, and who hears ------------------------------------
 
-def alert_reasons(rating: Rating) -> list[str]:
-    """Why a rating deserves an alert; empty when it does not.
-
-    Flagged ratings (a repeat inside the cool-down, a filled honeypot) are kept
-    out of every index and never alert either: they would let anyone page a unit.
-    """
-    if rating.flag_reason is not None:
-        return []
-    reasons = []
-    if rating.overall <= LOW_OVERALL_MAX:
-        reasons.append("low_overall")
-    if any(answer is False for answer in (rating.conduct or {}).values()):
-        reasons.append("conduct_no")
-    if rating.comment:
-        reasons.append("comment")
-    return reasons
-
-
-def unit_chain(unit_id: int) -> list[int]:
-    """The unit and every unit above it, nearest first."""
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = db.session.scalar(select(Unit.parent_id).where(Unit.id == current))
-    return chain
-
-
 def active_endpoints(unit_ids: Iterable[int]) -> list[WebhookEndpoint]:
     ids = list(unit_ids)
     return list(db.session.scalars(select(WebhookEndpoint).where(
@@ -177,10 +150,10 @@ def alert_targets(rating: Rating) -> AlertTargets:
     """Why the rating alerts and which endpoints hear of it: every read the alert
     needs, done before the rating's write transaction begins (SQLite holds its
     write lock from the first INSERT to the commit). A positive rating costs no query."""
-    reasons = alert_reasons(rating)
+    reasons = negative_reasons(rating)
     if not reasons:
         return [], []
-    endpoints = active_endpoints(unit_chain(rating.unit_id))
+    endpoints = active_endpoints(units_above(rating.unit_id))
     if endpoints:
         # Into the identity map now, so the payload is built without a query later.
         for model, row_id in ((Unit, rating.unit_id), (Counter, rating.counter_id),
@@ -213,7 +186,7 @@ def enqueue_delivery(delivery_id: int) -> bool:
     """Queue one send. Best-effort: on a Redis failure the sweep sends it later."""
     try:
         redis_client().set(HOLD_KEY.format(delivery_id), "queued", ex=QUEUED_HOLD_SECONDS)
-        enqueue("worker.webhooks.deliver", delivery_id, queue=DEFAULT, timeout=60, retries=0)
+        enqueue(DELIVER_WEBHOOK, delivery_id, queue=DEFAULT, timeout=60, retries=0)
         return True
     except RedisError as exc:
         log.warning("webhook delivery %s not queued, Redis unavailable: %s", delivery_id, exc)
@@ -249,7 +222,7 @@ def set_endpoint(unit: Unit, url: str, actor: str = "cli") -> tuple[WebhookEndpo
     Pending deliveries move to the new endpoint (same message ids, signed with the
     new secret): the unit wants its alerts where it now listens.
     """
-    from ..people.api_clients import audit
+    from ..people.audit import audit
 
     url = validate_url(url)
     secret = new_secret()
@@ -279,7 +252,7 @@ def replay(delivery: WebhookDelivery, actor: str = "cli") -> None:
     A delivery whose endpoint was replaced since goes to the unit's active one.
     Commits; queue with `enqueue_delivery` afterwards.
     """
-    from ..people.api_clients import audit
+    from ..people.audit import audit
 
     if delivery.status != "dead":
         raise ValueError(f"delivery {delivery.id} is {delivery.status}, not dead")
