@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, request, session
+from flask import after_this_request, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from .tokens import TokenInvalid, counter_id_from_token
 
 HONEYPOT_FIELD = "website"
-_COOLDOWN_KEY = "cd"
+# The cool-down's own cookie: not the Flask session, which carries a dashboard login
+# (making that session permanent to keep a cool-down would turn a login into a 31-day cookie).
+COOLDOWN_COOKIE = "sipas_cooldown"
+_COOLDOWN_SALT = "sipas-cooldown"
 # A browser rating more counters than this is pruned oldest-first: the cookie stays small.
 _COOLDOWN_MAX_ENTRIES = 20
+# Devices citizens share one after another: the "same browser" there is the next citizen,
+# never a repeat. A kiosk says so with `?channel=kiosk` (API and form alike).
+SHARED_DEVICE_CHANNELS = frozenset({"kiosk"})
 
 
 def limit_per_ip() -> str:
@@ -42,18 +49,41 @@ def counter_key() -> str:
         return "counter:invalid"
 
 
-def cooldown_flag(counter_id: int) -> str | None:
+def cooldown_flag(counter_id: int, channel: str) -> str | None:
     """'cooldown' if this browser rated this counter within the cool-down, and
-    restart its clock either way (a browser that keeps submitting stays flagged)."""
+    restart its clock either way (a browser that keeps submitting stays flagged).
+    A shared device (a kiosk) has no cool-down at all."""
     seconds = current_app.config["ABUSE_COOLDOWN_SECONDS"]
-    if seconds <= 0:
+    if seconds <= 0 or channel in SHARED_DEVICE_CHANNELS:
         return None
     now = int(time.time())
-    seen = {k: v for k, v in dict(session.get(_COOLDOWN_KEY, {})).items()
-            if isinstance(v, int) and now - v < seconds}
+    seen = {k: v for k, v in _read_cooldown().items()
+            if isinstance(k, str) and isinstance(v, int) and now - v < seconds}
     flag = "cooldown" if str(counter_id) in seen else None
     seen[str(counter_id)] = now
-    newest = sorted(seen.items(), key=lambda kv: kv[1])[-_COOLDOWN_MAX_ENTRIES:]
-    session[_COOLDOWN_KEY] = dict(newest)
-    session.permanent = True
+    newest = dict(sorted(seen.items(), key=lambda kv: kv[1])[-_COOLDOWN_MAX_ENTRIES:])
+    value = _serializer().dumps(newest)
+
+    @after_this_request
+    def _remember(response):
+        response.set_cookie(COOLDOWN_COOKIE, value, max_age=seconds, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
+
     return flag
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=_COOLDOWN_SALT)
+
+
+def _read_cooldown() -> dict:
+    """The counters this browser rated and when; a garbled or forged cookie is no cookie."""
+    raw = request.cookies.get(COOLDOWN_COOKIE)
+    if not raw:
+        return {}
+    try:
+        seen = _serializer().loads(raw)
+    except BadSignature:
+        return {}
+    return seen if isinstance(seen, dict) else {}

@@ -47,7 +47,7 @@ def create_rating():
     rating = store_rating(
         answers, counter, officer, channel=channel, instrument=instrument,
         language=body.get("language", "vi"),
-        flag_reason=cooldown_flag(counter.id), client_address=client_address(),
+        flag_reason=cooldown_flag(counter.id, channel), client_address=client_address(),
     )
     return jsonify({"id": rating.id, "flagged": rating.flagged,
                     "instrument_version": rating.instrument_version}), 201

@@ -58,11 +58,19 @@ def submit_rating(token: str):
                                honeypot=HONEYPOT_FIELD)
         return page, 422
 
+    channel = _channel()
     # A filled honeypot is a bot: keep the rating for the record, out of every index.
-    flag = "honeypot" if request.form.get(HONEYPOT_FIELD) else cooldown_flag(counter.id)
-    store_rating(answers, counter, officer, channel="counter_qr", instrument=instrument,
+    flag = "honeypot" if request.form.get(HONEYPOT_FIELD) else cooldown_flag(counter.id, channel)
+    store_rating(answers, counter, officer, channel=channel, instrument=instrument,
                  language=str(get_locale()), flag_reason=flag, client_address=client_address())
     return redirect(url_for("citizen.thanks", lang=str(get_locale())), code=303)
+
+
+def _channel() -> str:
+    """'kiosk' when the page was opened as `/q/<token>?channel=kiosk` (a device at the
+    office that citizens share; the form posts back to the same address), else 'counter_qr'.
+    Anything else in `channel` is ignored: a citizen's phone is a counter QR scan."""
+    return "kiosk" if request.args.get("channel") == "kiosk" else "counter_qr"
 
 
 def _chosen_officer(officers: list[Officer]) -> tuple[Officer | None, str | None]:
