@@ -68,6 +68,7 @@ def from_environment() -> dict:
         # Abuse controls. Both can be switched off for load tests.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_PER_IP": os.environ.get("RATELIMIT_PER_IP", "60 per minute;600 per hour"),
+        # A counter's allowance, not a limit: above it ratings are stored flagged (abuse.py).
         "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "20 per minute;300 per hour"),
         "ABUSE_COOLDOWN_SECONDS": _int("ABUSE_COOLDOWN_SECONDS", 600),
         # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
