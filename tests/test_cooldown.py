@@ -105,3 +105,14 @@ def test_a_forged_or_garbled_cooldown_cookie_is_ignored(desk):
     phone.set_cookie(COOLDOWN_COOKIE, "not-a-signed-value")
     assert phone.post(f"/q/{counter_token(desk)}", data={"overall": "5"}).status_code == 303
     assert ratings() == [("counter_qr", None)]
+
+
+def test_switching_language_on_a_kiosk_stays_a_kiosk(desk):
+    app, desk = desk
+    kiosk = app.test_client()
+    html = kiosk.get(f"/q/{counter_token(desk)}?channel=kiosk").get_data(as_text=True)
+    assert 'href="?lang=en&amp;channel=kiosk"' in html
+    english = kiosk.get(f"/q/{counter_token(desk)}?lang=en&channel=kiosk").get_data(as_text=True)
+    assert 'href="?lang=vi&amp;channel=kiosk"' in english
+    # A citizen's own phone gets the plain link.
+    assert 'href="?lang=en"' in app.test_client().get(f"/q/{counter_token(desk)}").get_data(as_text=True)
