@@ -11,7 +11,7 @@ def create_app(config: dict | None = None) -> Flask:
     first use, so the factory is cheap and safe to call from any process.
     """
     from . import config as settings
-    from .extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate, redis_options
     from .i18n import pick, remember_locale, select_locale
 
     app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
             "(make run does this for you)"
         )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    # The limiter's own Redis client gets the same short, unretried timeouts as the app's.
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config))
     # A Redis outage must not turn away citizens: limits fail open, in memory.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -24,6 +24,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def _secret_key() -> str | None:
     """SECRET_KEY from the environment, else from the instance file `make run` writes.
 
@@ -46,6 +51,12 @@ def from_environment() -> dict:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'feedback.db'}"
         ),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Connect and read timeout of every Redis client the web app uses (its own, the rate
+        # limiter's, the RQ enqueue connection); a timeout is not retried. Redis answers in
+        # a millisecond; a hung one costs a submission about three of these (the limiter's
+        # hit and its health check, the fold nudge), never its rating. The worker's blocking
+        # pop has its own connection without a timeout.
+        "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.25),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         # The questionnaire new ratings answer; older versions stay readable.
         "INSTRUMENT_VERSION": os.environ.get("INSTRUMENT_VERSION", "sipas-6biet-v1"),
@@ -57,6 +68,7 @@ def from_environment() -> dict:
         # Abuse controls. Both can be switched off for load tests.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_PER_IP": os.environ.get("RATELIMIT_PER_IP", "60 per minute;600 per hour"),
+        # A counter's allowance, not a limit: above it ratings are stored flagged (abuse.py).
         "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "20 per minute;300 per hour"),
         "ABUSE_COOLDOWN_SECONDS": _int("ABUSE_COOLDOWN_SECONDS", 600),
         # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.

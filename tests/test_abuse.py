@@ -17,7 +17,20 @@ def limited(make_app, request):
         yield app, tokens
 
 
-def test_per_counter_limit_gives_clear_json_429(limited, redis_server):
+def test_above_the_counter_allowance_ratings_are_stored_flagged_not_refused(limited, redis_server):
+    app, (token, _) = limited
+    client = app.test_client()
+    answers = [client.post("/api/v1/ratings", json={"token": token, "overall": 4}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 201]
+    assert [a.get_json()["flagged"] for a in answers] == [False, False, False, True]
+    assert [r.flag_reason for r in db.session.query(Rating).order_by(Rating.id)] == [None] * 3 + ["over_allowance"]
+    # The counters live in the real Redis, not in process memory.
+    assert any(b"counter-allowance" in key for key in Redis.from_url(redis_server.url).keys("*"))
+
+
+@pytest.mark.parametrize("limited", [{"RATELIMIT_PER_IP": "3 per minute", "RATELIMIT_PER_COUNTER": "100 per minute"}],
+                         indirect=True)
+def test_per_ip_limit_gives_clear_json_429(limited, redis_server):
     app, (token, _) = limited
     client = app.test_client()
     codes = [client.post("/api/v1/ratings", json={"token": token, "overall": 4}).status_code for _ in range(4)]
@@ -26,7 +39,6 @@ def test_per_counter_limit_gives_clear_json_429(limited, redis_server):
     assert refused.get_json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
     assert db.session.query(Rating).count() == 3
-    # The counters live in the real Redis, not in process memory.
     assert any(b"LIMITER" in key for key in Redis.from_url(redis_server.url).keys("*"))
 
 

@@ -98,7 +98,7 @@ def test_gunicorn_config_names_only_real_settings(monkeypatch):
 
 def test_env_example_lists_every_setting_of_config():
     source = (ROOT / "feedback_service" / "config.py").read_text()
-    read = set(re.findall(r'(?:environ\.get|environ\[|_int|_bool)\(?\s*"([A-Z][A-Z0-9_]+)"', source))
+    read = set(re.findall(r'(?:environ\.get|environ\[|_int|_bool|_float)\(?\s*"([A-Z][A-Z0-9_]+)"', source))
     listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read, "no setting found in config.py: the pattern above needs updating"
     assert read - listed == set(), "add these to .env.example"

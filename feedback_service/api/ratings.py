@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
-from ..ratings.abuse import client_address, cooldown_flag, counter_key, limit_per_counter, limit_per_ip
+from ..ratings.abuse import client_address, cooldown_flag, counter_allowance_flag, limit_per_ip
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..ratings.instrument import current_instrument
@@ -18,7 +18,6 @@ CHANNELS_ACCEPTED = ("api", "kiosk")
 
 @api.post("/ratings")
 @limiter.limit(limit_per_ip, key_func=client_address)
-@limiter.limit(limit_per_counter, key_func=counter_key)
 def create_rating():
     if not request.is_json:
         raise ApiError(415, "send the rating as application/json")
@@ -44,10 +43,11 @@ def create_rating():
         raise ApiError(404, "unknown or revoked token") from None
 
     officer = _officer(counter, answers.extra.get("officer_code"))
+    # Only a rating that would count uses up the counter's allowance (abuse.py).
+    flag = cooldown_flag(counter.id, channel) or counter_allowance_flag(counter.id)
     rating = store_rating(
         answers, counter, officer, channel=channel, instrument=instrument,
-        language=body.get("language", "vi"),
-        flag_reason=cooldown_flag(counter.id), client_address=client_address(),
+        language=body.get("language", "vi"), flag_reason=flag, client_address=client_address(),
     )
     return jsonify({"id": rating.id, "flagged": rating.flagged,
                     "instrument_version": rating.instrument_version}), 201

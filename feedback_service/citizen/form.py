@@ -10,9 +10,11 @@ _CONDUCT_VALUES = {"yes": True, "no": False, "unknown": None, "": None}
 
 
 def _level(raw: str | None):
+    # str.isdigit() is true for "²" and "٥" too, and int("²") raises: only ASCII digits
+    # become a number; anything else goes to the validator as the string it is.
     if raw in (None, ""):
         return None
-    return int(raw) if raw.isdigit() else raw
+    return int(raw) if raw.isascii() and raw.isdigit() else raw
 
 
 def form_to_body(form, token: str, instrument: Instrument) -> dict:

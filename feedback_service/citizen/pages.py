@@ -5,8 +5,8 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..ratings.abuse import (HONEYPOT_FIELD, client_address, cooldown_flag, counter_key, limit_per_counter,
-                     limit_per_ip)
+from ..ratings.abuse import (HONEYPOT, HONEYPOT_FIELD, client_address, cooldown_flag, counter_allowance_flag,
+                             limit_per_ip)
 from ..extensions import limiter
 from ..ratings.instrument import current_instrument
 from ..models import Counter, Officer
@@ -42,7 +42,6 @@ def rating_form(token: str):
 
 @citizen.post("/q/<token>")
 @limiter.limit(limit_per_ip, key_func=client_address)
-@limiter.limit(limit_per_counter, key_func=counter_key)
 def submit_rating(token: str):
     counter = _counter_or_404(token)
     instrument = current_instrument()
@@ -58,11 +57,21 @@ def submit_rating(token: str):
                                honeypot=HONEYPOT_FIELD)
         return page, 422
 
+    channel = _channel()
     # A filled honeypot is a bot: keep the rating for the record, out of every index.
-    flag = "honeypot" if request.form.get(HONEYPOT_FIELD) else cooldown_flag(counter.id)
-    store_rating(answers, counter, officer, channel="counter_qr", instrument=instrument,
+    # Only a rating that would count uses up the counter's allowance (abuse.py).
+    flag = (HONEYPOT if request.form.get(HONEYPOT_FIELD) else
+            cooldown_flag(counter.id, channel) or counter_allowance_flag(counter.id))
+    store_rating(answers, counter, officer, channel=channel, instrument=instrument,
                  language=str(get_locale()), flag_reason=flag, client_address=client_address())
     return redirect(url_for("citizen.thanks", lang=str(get_locale())), code=303)
+
+
+def _channel() -> str:
+    """'kiosk' when the page was opened as `/q/<token>?channel=kiosk` (a device at the
+    office that citizens share; the form posts back to the same address), else 'counter_qr'.
+    Anything else in `channel` is ignored: a citizen's phone is a counter QR scan."""
+    return "kiosk" if request.args.get("channel") == "kiosk" else "counter_qr"
 
 
 def _chosen_officer(officers: list[Officer]) -> tuple[Officer | None, str | None]:

@@ -28,6 +28,7 @@ from ..models import Counter, Dossier, Officer, Unit
 from ..models.dossiers import DOSSIER_CHANNELS
 from ..clock import local_day
 from ..ratings.submission import FieldError, _schema_error, _StrictValidator
+from ..text import CONTROL_CODE, CONTROL_MESSAGE, has_control, nfc
 
 # TT 01/2018/TT-VPCP: agency code (V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. H15.50.05.13, or
 # the QĐ 20/2020 order 000.00.17.H15), receipt date YYMMDD, daily sequence.
@@ -207,7 +208,8 @@ def check_registration(body: object, lookups: Lookups, allowed: Callable[[int], 
     (the CSV import knows counters by code).
     """
     registration_validator, _ = _validators()
-    errors = _schema_errors(registration_validator, body)
+    body = _nfc_names(body)
+    errors = _schema_errors(registration_validator, body) + _control_errors(body, counter_code)
     if errors:
         # Still report what is wrong with the fields of the right type, but look
         # nothing up: the scope has not been checked.
@@ -246,6 +248,40 @@ def check_registration(body: object, lookups: Lookups, allowed: Callable[[int], 
         procedure_code=body["procedure"]["code"], procedure_name=body["procedure"]["name"],
         channel=body["channel"], received_at=received_at, due_at=due_at,
     )
+
+
+# The names and codes of a registration: compared and looked up, so one spelling each.
+_NAMES = (("code",), ("unit_code",), ("officer_code",), ("procedure", "code"), ("procedure", "name"))
+
+
+def _nfc_names(body: object) -> object:
+    """A copy of the body with its names and codes in NFC; anything else as sent."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    if isinstance(body.get("procedure"), dict):
+        body["procedure"] = dict(body["procedure"])
+    for path in _NAMES:
+        holder = body if len(path) == 1 else body.get(path[0])
+        if isinstance(holder, dict) and isinstance(holder.get(path[-1]), str):
+            holder[path[-1]] = nfc(holder[path[-1]])
+    return body
+
+
+def _control_errors(body: object, counter_code: str | None) -> list[FieldError]:
+    """Names and codes with a control character, refused before anything is looked up
+    (a NUL byte sent to PostgreSQL is a driver error, not a miss)."""
+    if not isinstance(body, dict):
+        return []
+    errors = []
+    for path in _NAMES:
+        holder = body if len(path) == 1 else body.get(path[0])
+        value = holder.get(path[-1]) if isinstance(holder, dict) else None
+        if isinstance(value, str) and has_control(value):
+            errors.append(FieldError(".".join(path), CONTROL_MESSAGE, CONTROL_CODE))
+    if counter_code and has_control(counter_code):
+        errors.append(FieldError("counter_code", CONTROL_MESSAGE, CONTROL_CODE))
+    return errors
 
 
 def _check_code_and_times(body: dict, bad: set[str],

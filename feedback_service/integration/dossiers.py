@@ -18,6 +18,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Dossier
 from ..summaries.read import bump_generation
+from ..text import has_control, nfc
 from . import integration, require_scope
 
 
@@ -202,6 +203,9 @@ def create_dossiers_batch():
 
 
 def _scoped_dossier(code: str) -> Dossier:
+    code = nfc(code)  # codes are stored in NFC (see dossiers.check_registration)
+    if has_control(code):
+        raise ApiError(404, "no dossier with this code")
     dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
         raise ApiError(404, f"no dossier with code {code!r}")

@@ -19,7 +19,8 @@ class Rating(db.Model):
     Unit, counter and officer are copied at submission so the rating stays
     attributed to where it was given even if an officer later moves counter.
     `flag_reason` marks ratings kept for the record but left out of every index
-    (a repeat inside the cool-down, a filled honeypot).
+    (`cooldown`: a repeat inside the cool-down, `honeypot`: a filled honeypot,
+    `over_allowance`: above the counter's allowance; see abuse.py).
     """
 
     __tablename__ = "ratings"

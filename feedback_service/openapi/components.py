@@ -30,7 +30,7 @@ ERROR_MEANINGS = {
     413: "The body is larger than the server accepts.",
     415: "The body is not sent as `application/json`.",
     422: "The request is well-formed but invalid; `details` lists every invalid field.",
-    429: "Too many requests from this address or for this counter; see `Retry-After`.",
+    429: "Too many requests from this address; see `Retry-After`.",
     500: "An unexpected error; it has been logged, no detail is given.",
 }
 

@@ -48,7 +48,9 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
         "RatingSubmission": bare(submission_schema(instrument)),
         "RatingCreated": obj({
             "id": ID,
-            "flagged": {"type": "boolean", "description": "Stored but held out of the figures as likely misuse."},
+            "flagged": {"type": "boolean", "description": (
+                "Stored but held out of the figures as likely misuse: a repeat inside the cool-down, "
+                "or above the counter's allowance.")},
             "instrument_version": {"type": "string", "examples": ["sipas-6biet-v1"]},
         }),
         "Counter": obj({
@@ -82,12 +84,17 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                 "One citizen's answers: the overall question (1–5), the \"6 biết\" conduct items "
                 "(yes / no / null), the five SIPAS elements (1–5), a comment and an optional call-back "
                 "number with consent. `token` is the signed token of the counter's QR URL. Every invalid "
-                "field is reported at once (422). Limited per address and per counter (429)."
+                "field is reported at once (422). Limited per address (429). A counter's token is public, so "
+                "a counter is never refused: above its allowance (`RATELIMIT_PER_COUNTER`, counting only "
+                "valid ratings that would enter the figures) a rating is stored with `flagged: true` "
+                "(reason `over_allowance`). A rating from a kiosk (`?channel=kiosk`) is never flagged "
+                "as a repeat of the previous citizen."
             ),
             "parameters": [{
                 "name": "channel", "in": "query", "required": False,
                 "schema": {"enum": list(CHANNELS_ACCEPTED), "default": "api"},
-                "description": "Where the rating was given.",
+                "description": ("Where the rating was given. `kiosk`: a device citizens share, "
+                                "so no per-browser cool-down applies."),
             }],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": ref("RatingSubmission"), "example": rating_example(instrument)}}},

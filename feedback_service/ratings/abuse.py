@@ -6,54 +6,101 @@ and flagged ratings are kept for the record but left out of every index.
 """
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import current_app, request, session
+from flask import after_this_request, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse_many
 
-from .tokens import TokenInvalid, counter_id_from_token
+from ..extensions import limiter
 
 HONEYPOT_FIELD = "website"
-_COOLDOWN_KEY = "cd"
+# Flag reasons: every flagged rating is stored and thanked, and left out of every figure.
+HONEYPOT = "honeypot"
+COOLDOWN = "cooldown"
+OVER_ALLOWANCE = "over_allowance"
+# The cool-down's own cookie: not the Flask session, which carries a dashboard login
+# (making that session permanent to keep a cool-down would turn a login into a 31-day cookie).
+COOLDOWN_COOKIE = "sipas_cooldown"
+_COOLDOWN_SALT = "sipas-cooldown"
 # A browser rating more counters than this is pruned oldest-first: the cookie stays small.
 _COOLDOWN_MAX_ENTRIES = 20
+# Devices citizens share one after another: the "same browser" there is the next citizen,
+# never a repeat. A kiosk says so with `?channel=kiosk` (API and form alike).
+SHARED_DEVICE_CHANNELS = frozenset({"kiosk"})
+
+log = logging.getLogger(__name__)
 
 
 def limit_per_ip() -> str:
     return current_app.config["RATELIMIT_PER_IP"]
 
 
-def limit_per_counter() -> str:
-    return current_app.config["RATELIMIT_PER_COUNTER"]
-
-
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def counter_key() -> str:
-    """The rate-limit key for the counter a request rates; forged tokens share one key."""
-    token = request.view_args.get("token") if request.view_args else None
-    if token is None:
-        body = request.get_json(silent=True)
-        token = body.get("token") if isinstance(body, dict) else None
+def counter_allowance_flag(counter_id: int) -> str | None:
+    """'over_allowance' when this rating is above its counter's allowance
+    (RATELIMIT_PER_COUNTER), else None; counts the rating either way.
+
+    Call it only for a well-formed rating about to be stored unflagged: refused posts,
+    honeypot bots and cool-down repeats never use up a counter's allowance, so junk
+    cannot silence the citizens at a counter. Above the allowance a rating is kept
+    but left out of the figures, never refused: the counter's token is public, and
+    someone else's flood must not cost a citizen their voice. A Redis outage fails
+    open (the limiter's in-memory fallback, or no flag at all).
+    """
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return None
     try:
-        return f"counter:{counter_id_from_token(token)}" if isinstance(token, str) else "counter:none"
-    except TokenInvalid:
-        return "counter:invalid"
+        strategy = limiter.limiter
+        # Every window is counted, even past one that is already full.
+        within = [strategy.hit(item, "counter-allowance", str(counter_id))
+                  for item in parse_many(config["RATELIMIT_PER_COUNTER"])]
+    except Exception as exc:  # the storage's own errors vary with its backend
+        log.warning("counter allowance not checked, rate-limit storage unavailable: %s", exc)
+        return None
+    return None if all(within) else OVER_ALLOWANCE
 
 
-def cooldown_flag(counter_id: int) -> str | None:
+def cooldown_flag(counter_id: int, channel: str) -> str | None:
     """'cooldown' if this browser rated this counter within the cool-down, and
-    restart its clock either way (a browser that keeps submitting stays flagged)."""
+    restart its clock either way (a browser that keeps submitting stays flagged).
+    A shared device (a kiosk) has no cool-down at all."""
     seconds = current_app.config["ABUSE_COOLDOWN_SECONDS"]
-    if seconds <= 0:
+    if seconds <= 0 or channel in SHARED_DEVICE_CHANNELS:
         return None
     now = int(time.time())
-    seen = {k: v for k, v in dict(session.get(_COOLDOWN_KEY, {})).items()
-            if isinstance(v, int) and now - v < seconds}
-    flag = "cooldown" if str(counter_id) in seen else None
+    seen = {k: v for k, v in _read_cooldown().items()
+            if isinstance(k, str) and isinstance(v, int) and now - v < seconds}
+    flag = COOLDOWN if str(counter_id) in seen else None
     seen[str(counter_id)] = now
-    newest = sorted(seen.items(), key=lambda kv: kv[1])[-_COOLDOWN_MAX_ENTRIES:]
-    session[_COOLDOWN_KEY] = dict(newest)
-    session.permanent = True
+    newest = dict(sorted(seen.items(), key=lambda kv: kv[1])[-_COOLDOWN_MAX_ENTRIES:])
+    value = _serializer().dumps(newest)
+
+    @after_this_request
+    def _remember(response):
+        response.set_cookie(COOLDOWN_COOKIE, value, max_age=seconds, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
+
     return flag
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=_COOLDOWN_SALT)
+
+
+def _read_cooldown() -> dict:
+    """The counters this browser rated and when; a garbled or forged cookie is no cookie."""
+    raw = request.cookies.get(COOLDOWN_COOKIE)
+    if not raw:
+        return {}
+    try:
+        seen = _serializer().loads(raw)
+    except BadSignature:
+        return {}
+    return seen if isinstance(seen, dict) else {}

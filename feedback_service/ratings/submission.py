@@ -27,8 +27,10 @@ from ..models import Counter, Dossier, Officer, PendingFold, Rating
 from ..cases.notices import enqueue_notification
 from ..jobs import nudge_aggregation
 from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
+from ..text import CONTROL_CODE, CONTROL_MESSAGE, has_control, nfc
 
-PHONE_PATTERN = re.compile(r"^(?:\+84|0)\d{9,10}$")
+# ASCII digits only: "\d" would also take "٩" or "９", which no phone can dial.
+PHONE_PATTERN = re.compile(r"^(?:\+84|0)[0-9]{9,10}$")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")
 # Control characters other than newline and tab have no place in a comment.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -126,8 +128,13 @@ def normalise(body: dict, instrument: Instrument) -> tuple[Answers | None, list[
         phone = _PHONE_NOISE.sub("", contact.get("phone") or "")
         if not contact.get("consent"):
             errors.append(FieldError("contact.consent", "a call-back number needs explicit consent", "consent_required"))
-        elif not PHONE_PATTERN.match(phone):
+        elif not PHONE_PATTERN.fullmatch(phone):
             errors.append(FieldError("contact.phone", "not a Vietnamese phone number", "invalid_phone"))
+    officer_code = body.get("officer_code")
+    if officer_code is not None:
+        officer_code = nfc(officer_code)
+        if has_control(officer_code):
+            errors.append(FieldError("officer_code", CONTROL_MESSAGE, CONTROL_CODE))
     if errors:
         return None, errors
     conduct = {key: (body.get("conduct") or {}).get(key) for key in instrument.conduct_keys}
@@ -137,7 +144,7 @@ def normalise(body: dict, instrument: Instrument) -> tuple[Answers | None, list[
         elements=dict(body.get("elements") or {}),
         comment=comment,
         contact_phone=phone or None,
-        extra={"officer_code": body.get("officer_code")},
+        extra={"officer_code": officer_code},
     ), []
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..transactions import transaction
+from ..text import has_control
 
 PROVINCE_CODE_WIDTH = 2
 COMMUNE_CODE_WIDTH = 5
@@ -266,6 +267,9 @@ def _check_fields(values: dict[str, str], required: Iterable[str], limits: dict[
     for name in required:
         if not values.get(name):
             return f"missing field {name}"
+    for name, value in values.items():
+        if value and has_control(value):
+            return f"field {name} contains a control character"
     for name, limit in limits.items():
         if len(values.get(name) or "") > limit:
             return f"field {name} too long ({len(values[name])} characters, at most {limit})"

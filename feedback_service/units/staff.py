@@ -15,6 +15,7 @@ from ..people.audit import audit
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..summaries.read import bump_generation
+from ..text import has_control, nfc
 
 # Mirror the column sizes, so a long value is a message rather than a database error.
 COUNTER_CODE_MAX = 40
@@ -31,11 +32,16 @@ class ManagementError(Exception):
 
 
 def _clean(value: str | None) -> str:
-    return " ".join((value or "").split())
+    # Control characters are refused before whitespace is folded: split() would
+    # silently turn some of them (\x1c–\x1f) into spaces.
+    text = nfc(value or "")
+    if has_control(text.replace("\t", " ")):
+        raise ManagementError(_l("Tên và mã không được chứa ký tự điều khiển."))
+    return text
 
 
 def _name(value: str | None) -> str:
-    name = _clean(value)
+    name = " ".join(_clean(value).split())
     if not name:
         raise ManagementError(_l("Tên không được để trống."))
     if len(name) > NAME_MAX:
@@ -45,7 +51,7 @@ def _name(value: str | None) -> str:
 
 def _code(value: str | None, limit: int) -> str:
     # Codes carry no spaces (they are typed into other systems) and no "/" (an officer code is a URL segment).
-    code = (value or "").strip()
+    code = _clean(value).strip()
     if not code or "/" in code or any(ch.isspace() for ch in code):
         raise ManagementError(_l("Mã không được để trống, không được chứa khoảng trắng hay dấu /."))
     if len(code) > limit:

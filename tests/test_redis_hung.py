@@ -1,0 +1,85 @@
+"""A hung Redis (the process stopped, not gone: connections open, nothing answers)
+must not hold a citizen's submission: every Redis client the web app uses times out
+quickly and does not retry a timeout, the limiter fails open, and the rating is stored.
+
+A private redis-server is started and SIGSTOPped here, so the session's one is never hung.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from factories import counter, tree
+from redis_server import RedisServer
+
+from feedback_service.extensions import db, limiter, redis_client, rq_redis
+from feedback_service.models import Rating
+from feedback_service.ratings.tokens import counter_token
+
+# The limiter's hit and its health check (then it falls back to memory) and the fold
+# nudge: three timeouts, with the default REDIS_TIMEOUT_SECONDS of 0.25 under a second.
+# Before, redis-py's retries made it 12 s.
+QUICK_ENOUGH_SECONDS = 1.5
+
+
+@pytest.fixture
+def private_redis():
+    server = RedisServer().start()
+    yield server
+    os.kill(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+def _timed(call) -> tuple[object, float]:
+    """The call's result and how long it took; gives up waiting (result None) after 20 s."""
+    outcome: dict = {}
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: outcome.setdefault("result", call()), daemon=True)
+    worker.start()
+    worker.join(20)
+    return outcome.get("result"), time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["form", "api"])
+def test_a_rating_is_stored_quickly_while_redis_hangs(make_app, private_redis, path):
+    app = make_app(REDIS_URL=private_redis.url, RATELIMIT_STORAGE_URI=private_redis.url,
+                   RATELIMIT_ENABLED=True, ABUSE_COOLDOWN_SECONDS=600)
+    limiter._storage_dead = False  # an earlier test's outage must not hide this one's
+    with app.app_context():
+        _, commune, _ = tree()
+        token = counter_token(counter(commune))
+    client = app.test_client()
+
+    def submit():
+        if path == "form":
+            return client.post(f"/q/{token}", data={"overall": "4"}).status_code
+        return client.post("/api/v1/ratings", json={"token": token, "overall": 4}).status_code
+
+    # Healthy first: every pool holds an open connection, as in a running server.
+    assert submit() in (201, 303)
+    os.kill(private_redis.process.pid, signal.SIGSTOP)
+    try:
+        status, seconds = _timed(submit)
+    finally:
+        os.kill(private_redis.process.pid, signal.SIGCONT)
+    assert status in (201, 303), f"no answer within {seconds:.1f} s"
+    assert seconds < QUICK_ENOUGH_SECONDS, f"the submission waited {seconds:.1f} s on a hung Redis"
+    with app.app_context():
+        assert db.session.query(Rating).count() == 2
+
+
+def test_every_web_redis_client_has_the_short_timeout(make_app):
+    app = make_app(REDIS_TIMEOUT_SECONDS=0.3, RATELIMIT_ENABLED=True)
+    with app.app_context():
+        pools = [redis_client().connection_pool, rq_redis().connection_pool,
+                 limiter.storage.storage.connection_pool]
+    for pool in pools:
+        kwargs = pool.connection_kwargs
+        assert kwargs["socket_timeout"] == 0.3 and kwargs["socket_connect_timeout"] == 0.3
+        # A timeout is not retried: a hung server would cost the timeout again each time.
+        from redis.exceptions import TimeoutError
+
+        assert TimeoutError not in kwargs["retry"]._supported_errors
