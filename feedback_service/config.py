@@ -66,6 +66,8 @@ def from_environment() -> dict:
         "SUMMARY_CACHE_SECONDS": _int("SUMMARY_CACHE_SECONDS", 60),
         # /metrics counts all ratings at most this often (0: on every scrape).
         "METRICS_CACHE_SECONDS": _int("METRICS_CACHE_SECONDS", 60),
+        # Rows per transaction when a migration fills a column (migrations/batched_fill.py).
+        "MIGRATION_BATCH_SIZE": _int("MIGRATION_BATCH_SIZE", 5000),
         "AGGREGATION_BATCH_SIZE": _int("AGGREGATION_BATCH_SIZE", 1000),
         "SWEEP_INTERVAL_SECONDS": _int("SWEEP_INTERVAL_SECONDS", 30),
         # Dossiers (the one-door e-system). Receipt codes follow TT 01/2018/TT-VPCP unless a
