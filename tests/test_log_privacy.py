@@ -4,8 +4,8 @@ an error's DETAIL, not a client address or a QR token in the access log."""
 from __future__ import annotations
 
 import io
-import runpy
 import logging
+import runpy
 from pathlib import Path
 
 import pytest
