@@ -16,13 +16,23 @@ TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools chromium fonts-noto-c
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench clean catalogs translations system-packages
+.PHONY: run test audit bench clean catalogs translations system-packages
 
 run: $(RUNTIME_STAMP) catalogs
 	$(BIN)/python scripts/run.py
 
 test: $(DEV_STAMP) catalogs system-packages
 	$(BIN)/python -m pytest tests
+
+# Known vulnerabilities in the pinned requirements (scripts/audit.py). Fails only on
+# a known vulnerability; when no advisory service can answer (no network, an index
+# without pip-audit's JSON API) it says "NOTHING WAS CHECKED" and exits 0.
+AUDIT_VENV := .venv-audit
+audit: | $(BIN)/pip
+	@[ -x $(AUDIT_VENV)/bin/python ] || $(PYTHON) -m venv $(AUDIT_VENV)
+	@$(AUDIT_VENV)/bin/pip install -q -r requirements-audit.txt || \
+		{ echo "audit: NOTHING WAS CHECKED: pip-audit could not be installed"; exit 0; }
+	$(AUDIT_VENV)/bin/python scripts/audit.py requirements.txt
 
 bench: $(RUNTIME_STAMP) catalogs
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; \
@@ -74,6 +84,6 @@ system-packages:
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing </dev/null; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find $(TRANSLATIONS) -name '*.mo' -delete

@@ -31,6 +31,10 @@ max_requests_jitter = 200
 # Logs go to stdout/stderr, where the process manager collects them.
 accesslog = "-"
 errorlog = "-"
+# No client address and no /q/<token> or /d/<token> in the access log: the logger
+# class redacts them from every atom (see feedback_service/access_log.py).
+logger_class = "feedback_service.access_log.RedactingLogger"
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(L)s "%(f)s" "%(a)s"'
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "sipas-web"
 

@@ -76,6 +76,10 @@ def from_environment() -> dict:
         "QR_CACHE_SECONDS": _int("QR_CACHE_SECONDS", 86400),
         # Summaries are cached per fold generation; this bounds staleness if a bump is lost.
         "SUMMARY_CACHE_SECONDS": _int("SUMMARY_CACHE_SECONDS", 60),
+        # /metrics counts all ratings at most this often (0: on every scrape).
+        "METRICS_CACHE_SECONDS": _int("METRICS_CACHE_SECONDS", 60),
+        # Rows per transaction when a migration fills a column (migrations/batched_fill.py).
+        "MIGRATION_BATCH_SIZE": _int("MIGRATION_BATCH_SIZE", 5000),
         "AGGREGATION_BATCH_SIZE": _int("AGGREGATION_BATCH_SIZE", 1000),
         "SWEEP_INTERVAL_SECONDS": _int("SWEEP_INTERVAL_SECONDS", 30),
         # Dossiers (the one-door e-system). Receipt codes follow TT 01/2018/TT-VPCP unless a
@@ -113,7 +117,9 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's message must not carry the citizen's
+        # phone or comment into logs and RQ's stored tracebacks (see logs.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
 
 

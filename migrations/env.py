@@ -1,9 +1,16 @@
 import logging
+import sys
 from logging.config import fileConfig
+from pathlib import Path
 
 from flask import current_app
 
 from alembic import context
+
+# Migrations import their helpers as `migrations.batched_fill`, from the project root.
+_PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+if _PROJECT_ROOT not in sys.path:
+    sys.path.insert(0, _PROJECT_ROOT)
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

@@ -387,6 +387,9 @@ def test_qr_png_is_receipt_sized_unless_asked(client, auth, units):
     assert Image.open(BytesIO(default.data)).size == (256, 256)
     bigger = client.get(f"/api/v1/dossiers/{CODE}/qr.png?size=512", headers=auth)
     assert Image.open(BytesIO(bigger.data)).size == (512, 512)
+    # Other sizes are drawn at the next allowed one, so a few images are ever cached.
+    odd = client.get(f"/api/v1/dossiers/{CODE}/qr.png?size=300", headers=auth)
+    assert Image.open(BytesIO(odd.data)).size == (384, 384)
     for size in ("12", "abc", "99999"):
         response = client.get(f"/api/v1/dossiers/{CODE}/qr.png?size={size}", headers=auth)
         assert response.status_code == 422 and error_fields(response) == {"size"}

@@ -41,3 +41,46 @@ def test_metrics_survive_redis_outage(make_app):
     app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     text = app.test_client().get("/metrics").get_data(as_text=True)
     assert "sipas_redis_up 0.0" in text
+
+
+def _statements_reading_ratings(app, scrapes: int) -> list[str]:
+    """The SQL each of `scrapes` scrapes sends that touches the `ratings` table."""
+    import re
+
+    from sqlalchemy import event
+
+    from feedback_service.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if re.search(r"\bratings\b", statement):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client = app.test_client()
+        for _ in range(scrapes):
+            assert client.get("/metrics").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_metrics_scrapes_do_not_scan_the_ratings_each_time(client, app):
+    """Prometheus scrapes every 15 s from every replica; counting all ratings each
+    time is a full scan of the biggest table. Once per METRICS_CACHE_SECONDS is enough."""
+    _, commune, _ = tree()
+    token = counter_token(counter(commune))
+    client.post("/api/v1/ratings", json={"token": token, "overall": 4})
+    assert len(_statements_reading_ratings(app, 10)) == 1
+    # The cached figure is served to every worker process (it lives in Redis).
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'sipas_ratings_received{channel="api",flagged="false"} 1.0' in text
+
+
+def test_metrics_without_redis_still_scan_at_most_once_per_period(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    assert len(_statements_reading_ratings(app, 5)) == 1

@@ -118,3 +118,115 @@ def test_without_smtp_nothing_is_queued(make_app, redis_server):
 
         assert sweep_unnotified() == 0
         assert db.session.query(Case).one().notified_at is None
+
+
+class SlowInbox(Inbox):
+    """An SMTP server that takes its time, as a busy relay does: two workers sending
+    the same notice would both be inside the send at once."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import asyncio
+
+        await asyncio.sleep(0.5)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _case_opened_while_redis_was_down(app, token, make_app, **smtp) -> int:
+    down = make_app(REDIS_URL="redis://127.0.0.1:1/0", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                    **smtp)
+    assert down.test_client().post("/api/v1/ratings", json={"token": token, "overall": 1}).status_code == 201
+    return db.session.query(Case).one().id
+
+
+def test_a_mail_outage_queues_one_notice_per_case_however_often_the_sweep_runs(make_app, redis_server):
+    from rq import Queue
+
+    from feedback_service.extensions import rq_redis
+    from feedback_service.jobs import DEFAULT
+    from worker.notifications import sweep_unnotified
+
+    dead_port = free_port()  # nothing listens: every send fails, the case stays un-notified
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=dead_port)
+    with app.app_context():
+        _, commune, _ = tree()
+        token = counter_token(counter(commune))
+        _case_opened_while_redis_was_down(app, token, make_app, SMTP_HOST="127.0.0.1", SMTP_PORT=dead_port)
+        for _ in range(5):  # two and a half minutes of 30-second sweeps
+            sweep_unnotified()
+        assert Queue(DEFAULT, connection=rq_redis()).count == 1
+
+
+def test_a_failed_send_releases_the_case_for_a_retry(make_app):
+    from worker.notifications import notify_case
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    with app.app_context():
+        _, commune, _ = tree()
+        create_user("chair", PASSWORD, "unit_manager", commune, email="chair@thucphan.test")
+        token = counter_token(counter(commune))
+        _case_opened_while_redis_was_down(app, token, make_app, SMTP_HOST="127.0.0.1", SMTP_PORT=1)
+        case_id = db.session.query(Case.id).scalar()
+        with pytest.raises(OSError):
+            notify_case(case_id)
+        db.session.expire_all()
+        case = db.session.get(Case, case_id)
+        assert case.notified_at is None and case.notifying_at is None
+
+
+def test_two_workers_running_one_notice_send_one_mail(make_app):
+    import threading
+
+    from worker.notifications import notify_case
+
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
+        with app.app_context():
+            _, commune, _ = tree()
+            create_user("chair", PASSWORD, "unit_manager", commune, email="chair@thucphan.test")
+            token = counter_token(counter(commune))
+            case_id = _case_opened_while_redis_was_down(app, token, make_app, SMTP_HOST="127.0.0.1",
+                                                        SMTP_PORT=controller.port)
+        outcomes = []
+
+        def one_worker():
+            with app.app_context():
+                outcomes.append(notify_case(case_id))
+
+        workers = [threading.Thread(target=one_worker) for _ in range(2)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(10)
+        time.sleep(0.2)
+        assert len(inbox.messages) == 1, outcomes
+        assert sorted(outcomes) == ["busy", "sent"]
+    finally:
+        controller.stop()
+
+
+def test_a_claim_left_by_a_crashed_worker_expires(managed):
+    """A worker killed mid-send leaves its claim; once the claim is stale the notice goes out."""
+    from datetime import datetime, timedelta, timezone
+
+    from worker.notifications import CLAIM_SECONDS, notify_case
+
+    app, token, inbox = managed
+    submit(app, {"token": token, "overall": 1})
+    case = db.session.query(Case).one()
+    assert notify_case(case.id) == "sent"
+    wait_for(inbox, 1)
+    # Now pretend the send never finished: claimed long ago, not notified.
+    case.notified_at = None
+    case.notifying_at = datetime.now(timezone.utc) - timedelta(seconds=CLAIM_SECONDS + 60)
+    db.session.commit()
+    assert notify_case(case.id) == "sent"
+    wait_for(inbox, 2)
+    assert len(inbox.messages) == 2
+    # A fresh claim (another worker sending right now) is respected.
+    case.notified_at = None
+    case.notifying_at = datetime.now(timezone.utc)
+    db.session.commit()
+    assert notify_case(case.id) == "busy"

@@ -51,12 +51,21 @@ def test_image_decodes_to_the_counter_url_whose_token_opens_the_form(client, des
     assert "Phường Thục Phán" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("size", [128, 333, 600, 2048])
-def test_png_is_the_size_asked_for_and_still_scans(client, desk, size):
+@pytest.mark.parametrize("size, served", [(128, 128), (333, 384), (600, 600), (1100, 1536), (2048, 2048)])
+def test_png_is_the_next_allowed_size_at_least_the_one_asked_for_and_still_scans(client, desk, size, served):
     response = client.get(f"/api/v1/counters/{desk.id}/qr.png?size={size}")
     assert response.status_code == 200
-    assert Image.open(io.BytesIO(response.data)).size == (size, size)
+    assert Image.open(io.BytesIO(response.data)).size == (served, served)
     assert decode(response.data, ".png") == [counter_url(desk)]
+
+
+def test_every_size_asked_for_shares_a_few_cached_images(client, desk, cache):
+    """`?size=` takes any whole number from 128 to 2048; caching each one apart would
+    let a crawler (or a loop) fill Redis with ~1,900 images per counter."""
+    for size in range(qr.PNG_SIZE_MIN, qr.PNG_SIZE_MAX + 1, 61):
+        assert client.get(f"/api/v1/counters/{desk.id}/qr.png?size={size}").status_code == 200
+    images = cache.keys(f"qr:{desk.id}:*")
+    assert len(images) <= len(qr.PNG_SIZES), sorted(images)
 
 
 def test_png_default_size(client, desk):
@@ -114,8 +123,8 @@ def test_etag_differs_by_format_and_size(client, desk):
 
 def test_second_request_is_served_from_redis(app, client, desk, cache):
     first = client.get(f"/api/v1/counters/{desk.id}/qr.png?size=300")
-    key = qr.cache_key(desk, "png", 300)
-    assert key.startswith(f"qr:{desk.id}:v1:png:300:")
+    key = qr.cache_key(desk, "png", 384)  # 300 is drawn at the next allowed size
+    assert key.startswith(f"qr:{desk.id}:v1:png:384:")
     assert cache.get(key) == first.data
     assert 0 < cache.ttl(key) <= app.config["QR_CACHE_SECONDS"]
 

@@ -52,6 +52,7 @@ def _active_counter(counter_id: int) -> Counter:
 
 def _qr_response(counter_id: int, fmt: str, size: int | None) -> Response:
     counter = _active_counter(counter_id)
+    size = qr.png_size(size)  # a few cached images per counter, not one per size asked for
     return qr.image_response(counter_url(counter), fmt, size, qr.cache_key(counter, fmt, size), shared=True)
 
 

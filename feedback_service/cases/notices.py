@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from ..units.tree import in_subtree
-from ..extensions import db
+from ..extensions import db, redis_client
 from ..models import Case, User
 from ..jobs import DEFAULT, NOTIFY_CASE, enqueue
 
@@ -63,11 +63,29 @@ def send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def enqueue_notification(case_id: int) -> None:
-    """After the commit that opened the case. Best-effort: the sweep catches misses."""
+# While this key lives a notice job for the case is queued (or failing and being
+# retried), and neither the submission nor the sweep queues another: a mail outage
+# must not add one job per case every sweep to the queue all work shares.
+QUEUED_KEY = "sipas:case-notice:queued:{}"
+QUEUED_HOLD_SECONDS = 600
+
+
+def notice_job_id(case_id: int) -> str:
+    """One job id per case, so an operator finds a case's notice job by name."""
+    return f"case-notice-{case_id}"
+
+
+def enqueue_notification(case_id: int) -> bool:
+    """After the commit that opened the case. Best-effort: the sweep catches misses.
+    Returns whether a job was queued (False: one is already, or Redis is down)."""
     if not smtp_configured():
-        return
+        return False
     try:
-        enqueue(NOTIFY_CASE, case_id, queue=DEFAULT, timeout=60)
+        if not redis_client().set(QUEUED_KEY.format(case_id), "1", nx=True, ex=QUEUED_HOLD_SECONDS):
+            return False
+        enqueue(NOTIFY_CASE, case_id, queue=DEFAULT, timeout=60,
+                job_id=notice_job_id(case_id))
+        return True
     except RedisError as exc:
         log.warning("case %s notification not queued, Redis unavailable: %s", case_id, exc)
+        return False

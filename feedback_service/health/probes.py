@@ -2,12 +2,18 @@
 
 Metrics are read from the database and Redis at scrape time rather than
 counted in process memory: they stay right with any number of gunicorn workers.
+The ratings count is the exception in cost: it reads the biggest table whole, so
+it is computed at most once per `METRICS_CACHE_SECONDS` and shared through Redis
+(a per-process copy stands in while Redis is down). The outbox figures (pending,
+lag) are read on every scrape: that table holds only what is not yet folded.
 """
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime, timezone
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
@@ -50,11 +56,8 @@ def metrics():
     registry = CollectorRegistry()
     received = Gauge("sipas_ratings_received", "Ratings stored, by channel and whether flagged",
                      ["channel", "flagged"], registry=registry)
-    for channel, flagged, count in db.session.execute(
-        select(Rating.channel, Rating.flag_reason.is_not(None), func.count()).group_by(
-            Rating.channel, Rating.flag_reason.is_not(None))
-    ):
-        received.labels(channel, str(bool(flagged)).lower()).set(count)
+    for channel, flagged, count in _ratings_received():
+        received.labels(channel, flagged).set(count)
 
     pending, oldest = db.session.execute(
         select(func.count(PendingFold.id), func.min(PendingFold.created_at))).one()
@@ -73,3 +76,44 @@ def metrics():
     except RedisError:
         up.set(0)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+RATINGS_RECEIVED_KEY = "sipas:metrics:ratings_received"
+# Per process, for when Redis is down: database URI -> (monotonic time, rows).
+_local_ratings_received: dict[str, tuple[float, list]] = {}
+
+
+def _count_ratings_received() -> list:
+    rows = db.session.execute(
+        select(Rating.channel, Rating.flag_reason.is_not(None), func.count()).group_by(
+            Rating.channel, Rating.flag_reason.is_not(None)))
+    return [[channel, str(bool(flagged)).lower(), count] for channel, flagged, count in rows]
+
+
+def _ratings_received() -> list:
+    """[channel, "true"/"false", count] rows, at most METRICS_CACHE_SECONDS old."""
+    ttl = int(current_app.config.get("METRICS_CACHE_SECONDS", 60))
+    if ttl <= 0:
+        return _count_ratings_received()
+    try:
+        cached = redis_client().get(RATINGS_RECEIVED_KEY)
+    except RedisError:
+        return _locally_cached_ratings_received(ttl)
+    if cached is not None:
+        return json.loads(cached)
+    rows = _count_ratings_received()
+    try:
+        redis_client().set(RATINGS_RECEIVED_KEY, json.dumps(rows), ex=ttl)
+    except RedisError:
+        pass  # served all the same; the next scrape counts again
+    return rows
+
+
+def _locally_cached_ratings_received(ttl: int) -> list:
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    stored = _local_ratings_received.get(database)
+    if stored is not None and time.monotonic() - stored[0] < ttl:
+        return stored[1]
+    rows = _count_ratings_received()
+    _local_ratings_received[database] = (time.monotonic(), rows)
+    return rows

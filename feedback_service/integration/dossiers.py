@@ -252,6 +252,7 @@ def _size_arg() -> int:
 def _qr_response(code: str, fmt: str, size: int | None) -> Response:
     dossier = _scoped_dossier(code)
     url = dossier_url(dossier)
+    size = qr.png_size(size)  # a few cached images per dossier, not one per size asked for
     key = f"qr:dossier:{dossier.id}:{fmt}:{size or 0}:{qr.image_etag(url, fmt, size)}"
     # Behind an API key: shared caches must not keep it.
     return qr.image_response(url, fmt, size, key, shared=False)

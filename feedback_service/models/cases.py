@@ -47,6 +47,10 @@ class Case(db.Model):
     # When the unit's managers were e-mailed about it: a notification job that runs
     # twice sends once.
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a worker claimed the notice to send it: two workers holding copies of the
+    # job (a sweep racing a slow queue) cannot both send. A stale claim (a worker
+    # killed mid-send) is taken over; see worker/notifications.py.
+    notifying_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     rating: Mapped[Rating] = relationship()
     unit: Mapped[Unit] = relationship()

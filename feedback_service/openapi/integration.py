@@ -99,7 +99,9 @@ def _dossier_qr(fmt: str, mimetype: str) -> Schema:
     parameters = [DOSSIER_CODE]
     if fmt == "png":
         parameters.append({
-            "name": "size", "in": "query", "required": False, "description": "Width in pixels.",
+            "name": "size", "in": "query", "required": False,
+            "description": "Width in pixels. The image is drawn at the first of "
+                           f"{', '.join(map(str, qr.PNG_SIZES))} that is at least this wide.",
             "schema": {"type": "integer", "minimum": qr.PNG_SIZE_MIN, "maximum": qr.PNG_SIZE_MAX,
                        "default": dossier_routes.RECEIPT_QR_SIZE}})
     parameters.append(IF_NONE_MATCH)

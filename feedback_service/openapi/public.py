@@ -148,7 +148,9 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "summary": "The counter's feedback QR code as PNG",
             "parameters": [
                 path_counter_id(),
-                {"name": "size", "in": "query", "required": False, "description": "Width in pixels.",
+                {"name": "size", "in": "query", "required": False,
+                 "description": "Width in pixels. The image is drawn at the first of "
+                                f"{', '.join(map(str, qr.PNG_SIZES))} that is at least this wide.",
                  "schema": {"type": "integer", "minimum": qr.PNG_SIZE_MIN, "maximum": qr.PNG_SIZE_MAX,
                             "default": qr.PNG_SIZE_DEFAULT}},
                 IF_NONE_MATCH,

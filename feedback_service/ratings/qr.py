@@ -27,6 +27,10 @@ MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
 PNG_SIZE_DEFAULT = 600
 PNG_SIZE_MIN = 128
 PNG_SIZE_MAX = 2048
+# The sizes a PNG is drawn (and cached) at; any other size asked for is drawn at the
+# next one up, so a print is never coarser than asked and a counter has at most
+# this many cached images, not one per whole number from 128 to 2048.
+PNG_SIZES = (128, 256, 384, 512, 600, 768, 1024, 1536, 2048)
 # The quiet zone the QR standard asks for; cheap phone scanners miss codes without it.
 QUIET_ZONE_MODULES = 4
 # Bump when the drawing changes, so Redis and browsers stop serving the old images.
@@ -50,6 +54,13 @@ def _qr_code(url: str, **options) -> qrcode.QRCode:
     code.add_data(url)
     code.make(fit=True)
     return code
+
+
+def png_size(requested: int | None) -> int | None:
+    """The size a PNG asked for at `requested` pixels is drawn at: the next of PNG_SIZES."""
+    if requested is None:
+        return None
+    return next((size for size in PNG_SIZES if size >= requested), PNG_SIZES[-1])
 
 
 def render_png(url: str, size: int) -> bytes:
@@ -147,7 +158,7 @@ def image_response(url: str, fmt: str, size: int | None, key: str, *, shared: bo
 def counter_qr(counter: Counter, fmt: str, size: int | None = None) -> QrImage:
     """The counter's QR image, from Redis when cached; drawn (and cached) otherwise."""
     url = counter_url(counter)
-    size = size if fmt == "png" else None
+    size = png_size(size) if fmt == "png" else None
     data = cached_image(cache_key(counter, fmt, size), url, fmt, size)
     return QrImage(data=data, mimetype=MIMETYPES[fmt], etag=image_etag(url, fmt, size))
 

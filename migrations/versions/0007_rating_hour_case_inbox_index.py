@@ -16,8 +16,6 @@ down_revision = '6c1d2e7a9b30'
 branch_labels = None
 depends_on = None
 
-BATCH = 5000
-
 
 def upgrade():
     with op.batch_alter_table('ratings', schema=None) as batch_op:
@@ -40,24 +38,21 @@ def downgrade():
 
 
 def _fill_local_hours():
-    """Existing ratings get their hour in the service's time zone, in batches (a big
-    table must not be read whole into memory)."""
+    """Existing ratings get their hour in the service's time zone, batch by batch,
+    each batch committed on its own (migrations/batched_fill.py): a big table is
+    neither read whole into memory nor locked whole until the last row is done."""
     from datetime import timezone
+
+    from migrations.batched_fill import fill_in_batches
 
     zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
     ratings = sa.table('ratings', sa.column('id', sa.Integer), sa.column('submitted_at', sa.DateTime(timezone=True)),
                        sa.column('local_hour', sa.SmallInteger))
-    connection = op.get_bind()
-    last = 0
-    while True:
-        rows = connection.execute(sa.select(ratings.c.id, ratings.c.submitted_at)
-                                  .where(ratings.c.id > last).order_by(ratings.c.id).limit(BATCH)).all()
-        if not rows:
-            return
-        updates = []
-        for rating_id, moment in rows:
-            moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-            updates.append({"rid": rating_id, "hour": moment.astimezone(zone).hour})
-        connection.execute(sa.update(ratings).where(ratings.c.id == sa.bindparam("rid"))
-                           .values(local_hour=sa.bindparam("hour")), updates)
-        last = rows[-1][0]
+
+    def local_hour(row) -> dict:
+        moment = row.submitted_at
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+        return {"local_hour": moment.astimezone(zone).hour}
+
+    fill_in_batches(ratings, ratings.c.id, ratings.c.local_hour.is_(None), local_hour,
+                    columns=[ratings.c.submitted_at])
