@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from . import clock
 from .extensions import db
 from .models import AuditEntry, IntegrationClient, Unit
 
@@ -43,7 +43,7 @@ def client_for_key(key: str) -> IntegrationClient | None:
 
 
 def revoke_client(client: IntegrationClient, actor: str = "cli") -> None:
-    client.revoked_at = datetime.now(timezone.utc)
+    client.revoked_at = clock.now()
     audit(actor, "client.revoke", f"client:{client.id}", {})
     db.session.commit()
 

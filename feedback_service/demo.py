@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from . import clock
 from .aggregation import fold_all
 from .cases import backfill
 from .config import PROJECT_ROOT
@@ -60,7 +61,7 @@ def load_demo(with_ratings: bool = False, *, seed: int = DEMO_SEED, count: int =
         if already is not None:
             report.ratings_skipped = True
         else:
-            _add_history(report, desks, random.Random(seed), count, now or datetime.now(timezone.utc))
+            _add_history(report, desks, random.Random(seed), count, now or clock.now())
             report.folded = fold_all(current_app.config["AGGREGATION_BATCH_SIZE"])
             # Written directly (not through store_rating), so their complaint cases are opened
             # the way old ratings' are: the chair's inbox is not empty in the demo.

@@ -12,7 +12,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from flask import current_app
 from jsonschema import Draft202012Validator, validators
 from sqlalchemy import insert
 
+from . import clock
 from .cases import open_case
 from .extensions import db
 from .instrument import Instrument
@@ -191,7 +192,7 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
         if counter is None:
             raise ValueError("a rating needs a counter or a unit_id")
         unit_id = counter.unit_id
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     rating = Rating(
         submitted_at=now,
         local_day=local_day(now),

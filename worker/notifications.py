@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import Case
 from feedback_service.notifications import enqueue_notification, message_for, recipients, send, smtp_configured
@@ -26,7 +27,7 @@ def notify_case(case_id: int) -> str:
     to = sorted({user.email for user in recipients(case)})
     if to:
         send(message_for(case, to))
-    case.notified_at = datetime.now(timezone.utc)
+    case.notified_at = clock.now()
     db.session.commit()
     log.info("case %s notified to %d recipients", case_id, len(to))
     return "sent" if to else "no recipients"
@@ -37,7 +38,7 @@ def sweep_unnotified() -> int:
     """Queue notices for recent cases whose job was lost (Redis down at submission)."""
     if not smtp_configured():
         return 0
-    since = datetime.now(timezone.utc) - SWEEP_WINDOW
+    since = clock.now() - SWEEP_WINDOW
     ids = list(db.session.scalars(select(Case.id).where(Case.notified_at.is_(None), Case.created_at >= since)
                                   .order_by(Case.id).limit(200)))
     for case_id in ids:

@@ -12,11 +12,11 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import select
 
+from feedback_service import clock
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import WebhookDelivery
 from feedback_service.queues import enqueue
@@ -116,7 +116,7 @@ def _record(delivery: WebhookDelivery, outcome: Outcome) -> int | None:
     retry_in = None
     if outcome.delivered:
         delivery.status = "delivered"
-        delivery.delivered_at = datetime.now(timezone.utc)
+        delivery.delivered_at = clock.now()
         delivery.last_error = None
     else:
         delivery.last_error = f"attempt {delivery.attempts}: {outcome.detail}"

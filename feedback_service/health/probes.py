@@ -5,7 +5,6 @@ counted in process memory: they stay right with any number of gunicorn workers.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import Response, jsonify
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -15,6 +14,7 @@ from rq import Queue
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import clock
 from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
 from ..models import PendingFold, Rating
@@ -60,7 +60,7 @@ def metrics():
         select(func.count(PendingFold.id), func.min(PendingFold.created_at))).one()
     Gauge("sipas_aggregation_pending", "Ratings stored but not yet folded into summaries",
           registry=registry).set(pending)
-    lag = (datetime.now(timezone.utc) - as_utc(oldest)).total_seconds() if oldest else 0.0
+    lag = (clock.now() - as_utc(oldest)).total_seconds() if oldest else 0.0
     Gauge("sipas_aggregation_lag_seconds", "Age of the oldest rating not yet folded",
           registry=registry).set(lag)
 
