@@ -17,12 +17,12 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from . import clock
 from .extensions import db, redis_client
 from .models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
 from .queues import DEFAULT, enqueue
@@ -150,7 +150,7 @@ def negative_payload(rating: Rating, reasons: list[str]) -> dict:
     dossier = db.session.get(Dossier, rating.dossier_id) if rating.dossier_id else None
     return {
         "type": EVENT_NEGATIVE,
-        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "timestamp": clock.now().isoformat(),
         "data": {
             "rating_id": rating.id,
             "submitted_at": rating.submitted_at.isoformat(),
