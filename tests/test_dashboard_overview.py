@@ -248,6 +248,18 @@ def test_the_default_period_is_the_last_30_days_whatever_the_date(calendar_day):
     assert period.trend_grain == "week"
 
 
+def test_every_named_period_is_well_formed_whatever_the_date(calendar_day):
+    today = calendar_day.date()
+    for key in ("recent", "month", "last_month", "quarter", "year"):
+        period, problem = resolve(key, None, None, today)
+        assert problem is None and period.key == key
+        assert period.date_from <= period.date_to <= today, key
+        if key == "last_month":
+            assert period.date_to == today.replace(day=1) - timedelta(days=1) and period.date_from.day == 1
+        else:
+            assert period.date_to == today, key
+
+
 def test_the_default_page_shows_the_weeks_before_the_1st_and_names_its_days(calendar_day, app, client, runner):
     """On the 1st of a month a chair must not open on one empty day: ratings from ten
     days ago are in the default view, and the page says which days it shows."""
