@@ -10,8 +10,9 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 TRANSLATIONS := feedback_service/translations
 # Debian packages the suite needs (its harness starts private redis-server and
-# PostgreSQL instances, reads QR codes with zbarimg, drives Chromium).
-TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools chromium fonts-noto-color-emoji
+# PostgreSQL instances, reads QR codes with zbarimg — SVG first drawn to PNG by
+# rsvg-convert, since zbarimg's own SVG path needs ImageMagick extras — drives Chromium).
+TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools librsvg2-bin chromium fonts-noto-color-emoji
 
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

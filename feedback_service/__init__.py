@@ -105,10 +105,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _load_working_calendar(app: Flask) -> None:
     """Read the public holidays once; a broken file stops start-up with the line at fault."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     from .cases.working_days import load
+    from .clock import local_today
 
-    today = datetime.now(ZoneInfo(app.config["LOCAL_TIMEZONE"])).date()
+    today = local_today(app.config["LOCAL_TIMEZONE"])
     app.extensions["working_calendar"] = load(app.config["PUBLIC_HOLIDAYS_FILE"], today)

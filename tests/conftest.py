@@ -1,9 +1,11 @@
-"""Fixtures: a real Redis started for the session, a fresh migrated SQLite per test."""
+"""Fixtures: a real Redis started for the session, a fresh migrated SQLite per test,
+and the calendar days the date-sensitive tests run on."""
 from __future__ import annotations
 
 import os
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,24 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_config import app_config  # noqa: E402
+from calendar_days import CALENDAR_DAYS  # noqa: E402
 from pg_server import PostgresServer  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 
-from feedback_service import create_app  # noqa: E402
+from feedback_service import clock, create_app  # noqa: E402
 from feedback_service.extensions import db  # noqa: E402
+
+
+@pytest.fixture(params=list(CALENDAR_DAYS))
+def calendar_day(request) -> datetime:
+    """The app's clock (`feedback_service.clock.now`) set to each of CALENDAR_DAYS in turn.
+
+    Put it first among a test's arguments, so the clock is set before any data is made;
+    it runs on from there. The value is the local moment it started at.
+    """
+    moment = CALENDAR_DAYS[request.param]
+    with clock.running_from(moment):
+        yield moment
 
 
 @pytest.fixture(scope="session")

@@ -240,9 +240,9 @@ def test_cannot_assign_to_someone_outside_the_commune(app, client, world):
 
 # --- the inbox ----------------------------------------------------------------------------
 
-def test_inbox_newest_first_with_overdue_highlighted_and_filtered(app, client, world):
+def test_inbox_newest_first_with_overdue_highlighted_and_filtered(calendar_day, app, client, world):
     desk = world["desk"]
-    late = old_rating(desk, date.today() - timedelta(days=30), overall=1)
+    late = old_rating(desk, calendar_day.date() - timedelta(days=30), overall=1)
     workflow.backfill()
     fresh = submit(client, negative(counter_token(desk)))
     elsewhere = submit(client, negative(counter_token(world["other_desk"])))

@@ -1,12 +1,13 @@
 """The unit overview, counter and officer pages: figures, periods, sorting, scope, charts."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from dashboard_helpers import log_in, make_user
 from factories import counter, officer, tree
 
 from feedback_service.summaries.fold import fold_all
+from feedback_service import clock
 from feedback_service.dashboard import charts
 from feedback_service.dashboard.periods import resolve
 from feedback_service.ratings.tokens import counter_token
@@ -64,7 +65,7 @@ def number(raw: str):
 
 @pytest.mark.parametrize("code", ["04", "01273"])
 @pytest.mark.parametrize("query", ["", "?period=year", "?period=last_month"])
-def test_figures_equal_the_summary_api(client, demo, code, query):
+def test_figures_equal_the_summary_api(calendar_day, client, demo, code, query):
     html = page(client, f"/dashboard/units/{code}{query}")
     date_from, date_to = shown_period(html)
     api = client.get(f"/api/v1/units/{code}/summary?from={date_from}&to={date_to}").get_json()
@@ -187,7 +188,7 @@ def test_sorting_by_apologize_puts_the_weakest_first(client, demo):
     link = re.search(r'href="([^"]+)"\s+data-sort="apologize"', html).group(1).replace("&amp;", "&")
     assert link.startswith("/dashboard/units/04?") and link.endswith("#officers")
     assert set(link[len("/dashboard/units/04?"):-len("#officers")].split("&")) == {
-        "period=month", "sort=apologize", "dir=desc"}
+        "period=recent", "sort=apologize", "dir=desc"}
     # An unknown column falls back to names, A→Z, not an error.
     assert officer_order(client.get("/dashboard/units/04?sort=drop+table").get_data(as_text=True)) == [
         "CB-C", "CB-A", "CB-B"]
@@ -195,9 +196,9 @@ def test_sorting_by_apologize_puts_the_weakest_first(client, demo):
 
 def test_drill_down_links_and_breadcrumbs(client, demo):
     html = page(client, "/dashboard/units/04")
-    assert 'href="/dashboard/units/01273?period=month"' in html
-    assert f'href="/dashboard/counters/{demo["q1"]}?period=month"' in html
-    assert 'href="/dashboard/officers/CB-A?period=month"' in html
+    assert 'href="/dashboard/units/01273?period=recent"' in html
+    assert f'href="/dashboard/counters/{demo["q1"]}?period=recent"' in html
+    assert 'href="/dashboard/officers/CB-A?period=recent"' in html
     assert re.findall(r'data-unit="(\d+)"', html) == ["01273", "01279"]  # ranked by satisfaction %
     officer_html = client.get("/dashboard/officers/CB-A?period=year").get_data(as_text=True)
     crumbs = officer_html[officer_html.index('class="crumbs"'):officer_html.index("</nav>", officer_html.index('class="crumbs"'))]
@@ -227,7 +228,8 @@ def test_login_required(client, demo):
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("", ("month", date(2026, 2, 1), date(2026, 2, 15))),
+    ("", ("recent", date(2026, 1, 17), date(2026, 2, 15))),
+    ("recent", ("recent", date(2026, 1, 17), date(2026, 2, 15))),
     ("month", ("month", date(2026, 2, 1), date(2026, 2, 15))),
     ("last_month", ("last_month", date(2026, 1, 1), date(2026, 1, 31))),
     ("quarter", ("quarter", date(2026, 1, 1), date(2026, 2, 15))),
@@ -238,6 +240,48 @@ def test_named_periods_in_local_days(query, expected):
     assert (period.key, period.date_from, period.date_to) == expected and problem is None
 
 
+def test_the_default_period_is_the_last_30_days_whatever_the_date(calendar_day):
+    today = calendar_day.date()
+    period, problem = resolve(None, None, None, today)
+    assert problem is None and period.key == "recent"
+    assert (period.date_from, period.date_to) == (today - timedelta(days=29), today)
+    assert period.trend_grain == "week"
+
+
+def test_every_named_period_is_well_formed_whatever_the_date(calendar_day):
+    today = calendar_day.date()
+    for key in ("recent", "month", "last_month", "quarter", "year"):
+        period, problem = resolve(key, None, None, today)
+        assert problem is None and period.key == key
+        assert period.date_from <= period.date_to <= today, key
+        if key == "last_month":
+            assert period.date_to == today.replace(day=1) - timedelta(days=1) and period.date_from.day == 1
+        else:
+            assert period.date_to == today, key
+
+
+def test_the_default_page_shows_the_weeks_before_the_1st_and_names_its_days(calendar_day, app, client, runner):
+    """On the 1st of a month a chair must not open on one empty day: ratings from ten
+    days ago are in the default view, and the page says which days it shows."""
+    _, commune, _ = tree()
+    desk = counter(commune, "Q1")
+    officer(desk, "CB-A", "Nguyễn Văn An")
+    with clock.running_from(calendar_day - timedelta(days=10)):
+        for _ in range(5):
+            rate(client, desk, "CB-A", 5, ALL_YES)
+    rate(client, desk, "CB-A", 4, ALL_YES)
+    fold_all(100)
+    make_user(runner, "chu-tich", "unit_manager", "01273")
+    html = page(client, "/dashboard/units/01273", user="chu-tich")
+    today = calendar_day.date()
+    first = today - timedelta(days=29)
+    assert shown_period(html) == (first.isoformat(), today.isoformat())
+    assert f"30 ngày gần nhất: {first:%d/%m/%Y} – {today:%d/%m/%Y}" in html
+    assert '<option value="recent" selected>' in html
+    assert re.search(r'id="fig-responses" data-value="(\d+)"', html).group(1) == "6"
+    assert number(value(html, "fig-satisfaction")) == 100.0
+
+
 def test_last_month_in_january_and_quarters():
     assert resolve("last_month", None, None, date(2026, 1, 10))[0].date_from == date(2025, 12, 1)
     assert resolve("quarter", None, None, date(2026, 11, 22))[0].date_from == date(2026, 10, 1)
@@ -245,7 +289,7 @@ def test_last_month_in_january_and_quarters():
     assert resolve("quarter", None, None, date(2026, 12, 31))[0].trend_grain == "week"
 
 
-@pytest.mark.parametrize("period", ["month", "last_month", "quarter", "year"])
+@pytest.mark.parametrize("period", ["recent", "month", "last_month", "quarter", "year"])
 def test_every_period_option_renders(client, demo, period):
     html = page(client, f"/dashboard/units/04?period={period}")
     assert f'<option value="{period}" selected>' in html and 'class="flash error"' not in html
@@ -268,7 +312,8 @@ def test_bad_period_args_flash_and_fall_back(client, demo, query):
     response = client.get(f"/dashboard/units/04?{query}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'class="flash error"' in html and '<option value="month" selected>' in html
+    assert 'class="flash error"' in html and '<option value="recent" selected>' in html
+    assert "đang xem 30 ngày gần nhất" in html
 
 
 def test_charts_are_accessible_svg():
@@ -311,7 +356,7 @@ def test_a_thin_period_is_a_hatched_placeholder_not_a_zero_bar():
     assert "placeholder" not in full and "chart-note" not in full
 
 
-def test_the_trend_on_a_page_marks_thin_periods(client, demo):
+def test_the_trend_on_a_page_marks_thin_periods(calendar_day, client, demo):
     html = page(client, "/dashboard/units/01279?period=year")  # 3 ratings: every month thin
     trend = html[html.index('class="chart trend"'):]
     trend = trend[:trend.index("</table>")]

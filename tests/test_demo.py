@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from feedback_service.cases.workflow import backfill
 from feedback_service.demo.cao_bang import DEMO_DAYS, DEMO_RATING_COUNT, first_counter_id, load_demo
+from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import Case, Counter, Dossier, Officer, PendingFold, Rating, SummaryTotal, Unit
@@ -82,11 +83,11 @@ def test_demo_ratings_are_folded_and_reported(runner, client):
     assert desk_summary["responses"] == sum(1 for r in unflagged if r.counter_id == desk_id)
 
 
-def test_demo_ratings_look_like_counter_traffic(app, runner):
+def test_demo_ratings_look_like_counter_traffic(calendar_day, app, runner):
     assert runner.invoke(args=["demo", "load"], env={"DEMO_RATINGS": "1"}).exit_code == 0
     zone = ZoneInfo(app.config["LOCAL_TIMEZONE"])
     instrument = current_instrument()
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     ratings = _counter_ratings()
     assert len(ratings) == DEMO_RATING_COUNT
     for rating in ratings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from dashboard_helpers import log_in, make_user
@@ -50,9 +50,9 @@ def download(app, path: str) -> tuple[list[list[str]], object]:
 
 
 @pytest.mark.postgres_too
-def test_cases_export_follows_the_inbox_filters_and_never_carries_the_phone(app, world):
+def test_cases_export_follows_the_inbox_filters_and_never_carries_the_phone(calendar_day, app, world):
     desk, clerk = world["desk"], world["clerk"]
-    late = rating_without_case(desk, date.today() - timedelta(days=30), overall=1, comment="Chờ quá lâu")
+    late = rating_without_case(desk, calendar_day.date() - timedelta(days=30), overall=1, comment="Chờ quá lâu")
     workflow.backfill()
     fresh = rate(desk, clerk, 2, {"greet": False}, FORMULA, PHONE)
     rate(world["other_desk"], None, 1, {}, "Ở xã bên cạnh")
@@ -78,7 +78,7 @@ def test_cases_export_follows_the_inbox_filters_and_never_carries_the_phone(app,
 
 
 @pytest.mark.postgres_too
-def test_officers_export_matches_the_page_and_hides_thin_percentages(app, world):
+def test_officers_export_matches_the_page_and_hides_thin_percentages(calendar_day, app, world):
     desk, clerk = world["desk"], world["clerk"]
     quiet = officer(desk, "CB-0043", "Trần Thị Bình")
     for apologised in (True, True, True, False, True, True):
@@ -87,7 +87,7 @@ def test_officers_export_matches_the_page_and_hides_thin_percentages(app, world)
     fold_all(1000)
 
     rows, response = download(app, "/dashboard/units/01273/officers.csv?period=year")
-    today = workflow.local_today()  # "this year" runs to today
+    today = calendar_day.date()  # "this year" runs to today
     assert f'filename="can-bo-01273-{today.year}-01-01-{today}.csv"' in response.headers["Content-Disposition"]
     header, *officers = rows
     table = {row[0]: dict(zip(header, row)) for row in officers}

@@ -7,8 +7,7 @@ service's log) in the same transaction; the caller commits.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import and_, select
@@ -21,6 +20,7 @@ from ..models import Case, CaseEvent, Rating, User
 from ..models.cases import OPEN_STATUSES
 from ..models.users import ACTING_ROLES
 from ..ratings.negative import negative_reasons
+from .. import clock
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 DEFAULT_SLA_WORKING_DAYS = 5
@@ -41,7 +41,7 @@ def add_working_days(day: date, count: int, calendar: WorkingCalendar = WEEKDAYS
 
 
 def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).date()
+    return clock.local_today()
 
 
 def due_on_for(opened_day: date) -> date:
@@ -139,7 +139,7 @@ def _sees_user(by: User, user: User) -> bool:
 # --- the workflow -------------------------------------------------------------------
 
 def _record(case: Case, by: User, action: str, before: str, detail: dict) -> None:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     db.session.add(CaseEvent(case_id=case.id, at=now, user_id=by.id, action=action, from_status=before,
                              to_status=case.status, detail=detail))
     audit(by.actor, f"case.{action}", f"case:{case.id}", {"from": before, "to": case.status, **detail})
@@ -162,7 +162,7 @@ def answer(case: Case, by: User, text: str) -> None:
     if not text:
         raise IllegalTransition("the answer is empty")
     before = case.status
-    case.status, case.answer, case.answered_at = "answered", text, datetime.now(timezone.utc)
+    case.status, case.answer, case.answered_at = "answered", text, clock.now()
     if case.assignee_id is None:
         case.assignee_id = by.id  # whoever answered handled it
     _record(case, by, "answer", before, {"answer": text})
@@ -171,7 +171,7 @@ def answer(case: Case, by: User, text: str) -> None:
 def close(case: Case, by: User) -> None:
     if case.status != "answered":
         raise IllegalTransition("a case is closed only once it is answered")
-    case.status, case.closed_at = "closed", datetime.now(timezone.utc)
+    case.status, case.closed_at = "closed", clock.now()
     _record(case, by, "close", "answered", {})
 
 

@@ -8,7 +8,7 @@ citizen a form they cannot send.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..ratings.abuse import HONEYPOT, HONEYPOT_FIELD, client_address, limit_per_ip
 from ..clock import as_utc, local_day
 from ..dossiers.tokens import dossier_from_token
+from .. import clock
 from ..extensions import db, limiter
 from ..ratings.instrument import current_instrument
 from ..models import Dossier, Rating
@@ -87,7 +88,7 @@ def _day(moment: datetime) -> str:
 
 
 def _form_page(dossier: Dossier, values, errors: dict, status: int = 200):
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     page = render_template(
         "citizen/dossier_form.html", dossier=dossier, counter=dossier.counter, officers=[],
         instrument=current_instrument(), values=values, errors=errors, honeypot=HONEYPOT_FIELD,
@@ -112,7 +113,7 @@ def _refusal(dossier: Dossier):
     # Already rated comes first: a thank-you is truer than "expired" to whoever rated it.
     if already_rated(dossier):
         return _rated_page()
-    reason = closed_reason(dossier, datetime.now(timezone.utc))
+    reason = closed_reason(dossier, clock.now())
     return _closed_page(dossier, reason) if reason else None
 
 

@@ -146,7 +146,7 @@ def _common(period: Period, scope: str, scope_id: int, rating_filter: list, summ
 
 
 def _period_labels() -> dict[str, str]:
-    return {"month": _("Tháng này"), "last_month": _("Tháng trước"), "quarter": _("Quý này"),
+    return {"recent": _("30 ngày gần nhất"), "month": _("Tháng này"), "last_month": _("Tháng trước"), "quarter": _("Quý này"),
             "year": _("Năm nay"), "custom": _("Tùy chọn")}
 
 

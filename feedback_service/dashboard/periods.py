@@ -3,18 +3,23 @@
 `resolve` is pure (today passed in) so every option is testable; `from_request`
 reads the query string, flashes what it could not use and falls back to the
 default period, so a hand-edited URL never ends in a 500.
+
+The default is the last 30 days, today included, not "this month": on the 1st a
+calendar month is one day old and a chair would open the dashboard on an empty
+page; 30 days always hold a month's worth of ratings, whatever the date.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app, flash, request
+from flask import flash, request
 from flask_babel import gettext as _
 
-PERIOD_KEYS = ("month", "last_month", "quarter", "year", "custom")
-DEFAULT_PERIOD = "month"
+from .. import clock
+PERIOD_KEYS = ("recent", "month", "last_month", "quarter", "year", "custom")
+DEFAULT_PERIOD = "recent"
+RECENT_DAYS = 30
 # Longer custom periods are refused: a decade of day rows is not a dashboard view.
 MAX_CUSTOM_DAYS = 3 * 366
 # Up to about a quarter the trend is read by week, beyond by month.
@@ -45,6 +50,8 @@ def _month_start(day: date) -> date:
 def resolve(key: str | None, raw_from: str | None, raw_to: str | None, today: date) -> tuple[Period, str | None]:
     """The period the arguments name, or the default and a message saying why."""
     key = key or DEFAULT_PERIOD
+    if key == "recent":
+        return Period(key, today - timedelta(days=RECENT_DAYS - 1), today), None
     if key == "month":
         return Period(key, _month_start(today), today), None
     if key == "last_month":
@@ -57,15 +64,15 @@ def resolve(key: str | None, raw_from: str | None, raw_to: str | None, today: da
         return Period(key, date(today.year, 1, 1), today), None
     default, _unused = resolve(DEFAULT_PERIOD, None, None, today)
     if key != "custom":
-        return default, _("Không có khoảng thời gian này; đang xem tháng này.")
+        return default, _("Không có khoảng thời gian này; đang xem 30 ngày gần nhất.")
     try:
         date_from, date_to = _strict_date(raw_from), _strict_date(raw_to)
     except ValueError:
-        return default, _("Ngày không hợp lệ (cần dạng YYYY-MM-DD); đang xem tháng này.")
+        return default, _("Ngày không hợp lệ (cần dạng YYYY-MM-DD); đang xem 30 ngày gần nhất.")
     if date_from > date_to:
-        return default, _("Ngày bắt đầu sau ngày kết thúc; đang xem tháng này.")
+        return default, _("Ngày bắt đầu sau ngày kết thúc; đang xem 30 ngày gần nhất.")
     if (date_to - date_from).days > MAX_CUSTOM_DAYS:
-        return default, _("Khoảng thời gian dài quá 3 năm; đang xem tháng này.")
+        return default, _("Khoảng thời gian dài quá 3 năm; đang xem 30 ngày gần nhất.")
     return Period(key, date_from, date_to), None
 
 
@@ -76,8 +83,7 @@ def _strict_date(raw: str | None) -> date:
 
 
 def local_today() -> date:
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    return datetime.now(timezone.utc).astimezone(zone).date()
+    return clock.local_today()
 
 
 def from_request() -> Period:

@@ -26,6 +26,7 @@ from ..units.importing import CsvReport, DivisionReport, import_counters, import
 from ..ratings.instrument import current_instrument
 from ..models import Counter, PendingFold, Rating, Unit
 from ..transactions import transaction
+from .. import clock
 
 DEMO_PROVINCE = "04"  # Cao Bằng
 DEMO_DIR = PROJECT_ROOT / "config" / "demo"
@@ -61,7 +62,7 @@ def load_demo(with_ratings: bool = False, *, seed: int = DEMO_SEED, count: int =
         if already is not None:
             report.ratings_skipped = True
         else:
-            _add_history(report, desks, random.Random(seed), count, now or datetime.now(timezone.utc))
+            _add_history(report, desks, random.Random(seed), count, now or clock.now())
             report.folded = fold_all(current_app.config["AGGREGATION_BATCH_SIZE"])
             # Written directly (not through store_rating), so their complaint cases are opened
             # the way old ratings' are: the chair's inbox is not empty in the demo.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 
 from flask import Response, current_app, jsonify
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -21,6 +20,7 @@ from rq import Queue
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import clock
 from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
 from ..models import PendingFold, Rating
@@ -63,7 +63,7 @@ def metrics():
         select(func.count(PendingFold.id), func.min(PendingFold.created_at))).one()
     Gauge("sipas_aggregation_pending", "Ratings stored but not yet folded into summaries",
           registry=registry).set(pending)
-    lag = (datetime.now(timezone.utc) - as_utc(oldest)).total_seconds() if oldest else 0.0
+    lag = (clock.now() - as_utc(oldest)).total_seconds() if oldest else 0.0
     Gauge("sipas_aggregation_lag_seconds", "Age of the oldest rating not yet folded",
           registry=registry).set(lag)
 

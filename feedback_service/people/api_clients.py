@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from ..extensions import db
 from ..models import IntegrationClient, Unit
 from ..units.tree import in_subtree
 from .audit import audit
+from .. import clock
 
 KEY_PREFIX = "sk_"
 _LOOKUP_CHARS = 12
@@ -45,7 +45,7 @@ def client_for_key(key: str) -> IntegrationClient | None:
 
 
 def revoke_client(client: IntegrationClient, actor: str = "cli") -> None:
-    client.revoked_at = datetime.now(timezone.utc)
+    client.revoked_at = clock.now()
     audit(actor, "client.revoke", f"client:{client.id}", {})
     db.session.commit()
 

@@ -7,7 +7,7 @@ dashboard page opens. Every change is audited and committed with its AuditEntry.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from ..clock import as_utc
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
+from .. import clock
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
@@ -132,7 +133,7 @@ def change_role(user: User, role: str, unit: Unit | None, actor: str) -> None:
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and as_utc(user.locked_until) > (now or datetime.now(timezone.utc))
+    return user.locked_until is not None and as_utc(user.locked_until) > (now or clock.now())
 
 
 def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
@@ -141,7 +142,7 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
         return None, "invalid"
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     if is_locked(user, now):
         return None, "locked"
     if not check_password_hash(user.password_hash, password):

@@ -12,7 +12,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
@@ -22,6 +22,7 @@ from sqlalchemy import insert
 from ..cases.workflow import open_case
 from ..clock import local_day
 from ..extensions import db
+from .. import clock
 from .instrument import Instrument
 from ..models import Counter, Dossier, Officer, PendingFold, Rating
 from ..cases.notices import enqueue_notification
@@ -194,7 +195,7 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
         if counter is None:
             raise ValueError("a rating needs a counter or a unit_id")
         unit_id = counter.unit_id
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     rating = Rating(
         submitted_at=now,
         local_day=local_day(now),

@@ -17,7 +17,6 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
@@ -28,6 +27,7 @@ from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, W
 from ..jobs import DEFAULT, DELIVER_WEBHOOK, enqueue
 from ..ratings.negative import negative_reasons
 from ..units.tree import units_above
+from .. import clock
 
 EVENT_NEGATIVE = "rating.negative"
 SECRET_PREFIX = "whsec_"
@@ -123,7 +123,7 @@ def negative_payload(rating: Rating, reasons: list[str]) -> dict:
     dossier = db.session.get(Dossier, rating.dossier_id) if rating.dossier_id else None
     return {
         "type": EVENT_NEGATIVE,
-        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "timestamp": clock.now().isoformat(),
         "data": {
             "rating_id": rating.id,
             "submitted_at": rating.submitted_at.isoformat(),

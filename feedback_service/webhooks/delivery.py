@@ -14,11 +14,11 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db, redis_client
 from ..jobs import DELIVER_WEBHOOK, enqueue
 from ..models import WebhookDelivery
@@ -115,7 +115,7 @@ def _record(delivery: WebhookDelivery, outcome: Outcome) -> int | None:
     retry_in = None
     if outcome.delivered:
         delivery.status = "delivered"
-        delivery.delivered_at = datetime.now(timezone.utc)
+        delivery.delivered_at = clock.now()
         delivery.last_error = None
     else:
         delivery.last_error = f"attempt {delivery.attempts}: {outcome.detail}"

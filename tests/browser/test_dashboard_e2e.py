@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import factories
 import pytest
 from axe import at_least, describe, violations
+from calendar_days import browser_calendar_days
 from dashboard_helpers import PASSWORD, make_user
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -136,7 +137,9 @@ def figure(page: Page, element_id: str) -> str:
     return page.locator(f"#{element_id}").get_attribute("data-value")
 
 
-def test_a_commune_chair_works_through_the_dashboard(laptop: Page, dashboard_site: DashboardSite, artifacts):
+@browser_calendar_days()
+def test_a_commune_chair_works_through_the_dashboard(calendar_day, laptop: Page, dashboard_site: DashboardSite,
+                                                     artifacts):
     site, page = dashboard_site, laptop
     page.goto(site.url("/login"))
     page.screenshot(path=str(artifacts / "dashboard-login.png"), full_page=True)
@@ -210,7 +213,8 @@ def panel(page: Page, heading_id: str) -> dict:
     return page.locator(f'section[aria-labelledby="{heading_id}"]').bounding_box()
 
 
-def test_overview_panels_pair_up_on_a_laptop_and_stack_on_a_phone(laptop: Page, phone: Page,
+@browser_calendar_days()
+def test_overview_panels_pair_up_on_a_laptop_and_stack_on_a_phone(calendar_day, laptop: Page, phone: Page,
                                                                   dashboard_site: DashboardSite, artifacts):
     site = dashboard_site
     log_in(laptop, site)
