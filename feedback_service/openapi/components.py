@@ -22,8 +22,9 @@ ID: Schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_
 # The statuses that answer with the error envelope, and what each means here.
 ERROR_MEANINGS = {
     400: "The body is not valid JSON.",
-    401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`).",
-    403: "The API key is scoped to a unit subtree that does not contain this object.",
+    401: ("No API key, or an unknown or revoked one (`Authorization: Bearer <key>`); for a counter's QR, "
+          "neither a key nor a dashboard login."),
+    403: "The API key (or dashboard login) is scoped to a unit subtree that does not contain this object.",
     404: "No such object (or it is inactive, or the token is unknown or revoked).",
     405: "The method is not allowed on this path.",
     409: "The object already exists with other facts; `details` names the differing fields.",
