@@ -21,13 +21,13 @@ from ..extensions import db
 from ..i18n import pick
 from ..instrument import current_instrument
 from ..models import Case, Officer, Rating
+from ..scoring import MIN_ANSWERS
 from ..unit_tree import subtree_ids
 from . import dashboard, local_time, queries
 from .access import visible_unit
 from .cases import inbox_query
 from .labels import REASON_LABELS, STATUS_LABELS, label
 from .periods import from_request
-from .queries import MIN_ANSWERS
 
 # A leading =, +, -, @ (or a tab/CR before one) makes Excel and LibreOffice evaluate the cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

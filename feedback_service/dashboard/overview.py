@@ -15,13 +15,12 @@ from ..extensions import db
 from ..i18n import pick
 from ..instrument import current_instrument
 from ..models import Counter, Officer, Rating, Unit
-from ..scoring import LEVELS
+from ..scoring import LEVELS, MIN_ANSWERS
 from ..summaries import scope_summary, unit_summary
 from ..unit_tree import subtree_ids
 from . import charts, dashboard, queries
 from .access import can_see, home_unit, visible_unit
 from .periods import PERIOD_KEYS, Period, from_request
-from .queries import MIN_ANSWERS
 
 SORT_DIRECTIONS = ("asc", "desc")
 

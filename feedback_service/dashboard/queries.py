@@ -16,13 +16,10 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Counter, Officer, Rating, SummaryAnswer
 from ..models.summaries import DAY
-from ..scoring import LEVELS, satisfaction_pct
+from ..scoring import LEVELS, MIN_ANSWERS, satisfaction_pct
 from ..summaries import figures_by_scope
 from ..unit_tree import subtree_ids
 from .periods import Period
-
-# A figure resting on fewer answers is not shown (NHS FFT practice: small numbers suppressed).
-MIN_ANSWERS = 5
 
 
 def bucket_start(day: date, grain: str) -> date:

@@ -126,7 +126,8 @@ def paths() -> dict[str, Schema]:
             "operationId": "getOfficerSummary",
             "tags": ["Officers"],
             "summary": "An officer's satisfaction summary",
-            "description": "The same figures as a unit summary, for one officer; not public.",
+            "description": ("The same figures as a unit summary, for one officer; not public. Figures "
+                            "resting on fewer than 5 answers are withheld here too, whatever the key."),
             "parameters": [OFFICER_CODE, *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("OfficerSummary"))},
         }, 403, 404, 422)},

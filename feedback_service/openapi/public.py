@@ -112,7 +112,8 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                 "Figures for the unit's whole subtree and for each direct child: satisfaction %, mean "
                 "score, the SIPAS element indices, the \"6 biết\" conduct percentages, verified vs "
                 "unverified ratings, and the dossier (hồ sơ) denominators. Aggregated figures only, "
-                "never comments or personal data."
+                "never comments or personal data, and no figure resting on fewer than 5 answers: such a "
+                "figure is null and named in its object's `withheld` list (see UnitSummary)."
             ),
             "parameters": [UNIT_CODE, *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("UnitSummary")),
@@ -122,7 +123,8 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "operationId": "getCounterSummary",
             "tags": ["Summaries"],
             "summary": "A counter's satisfaction summary",
-            "description": "The same figures as a unit summary, for one counter (quầy).",
+            "description": ("The same figures as a unit summary, for one counter (quầy); figures resting "
+                            "on fewer than 5 answers are withheld the same way."),
             "parameters": [path_counter_id(), *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("CounterSummary")),
                           **errors(404, 422, 500)},

@@ -47,7 +47,8 @@ def build_spec() -> Schema:
         "servers": [{"url": "/", "description": "This server"}],
         "tags": [
             {"name": "Ratings", "description": "A citizen's rating, from a kiosk or an app."},
-            {"name": "Summaries", "description": "Aggregated SIPAS figures; public."},
+            {"name": "Summaries", "description": ("Aggregated SIPAS figures; public. A figure resting on "
+                                                   "fewer than 5 answers is withheld (`withheld`).")},
             {"name": "Counters", "description": "Counters (quầy) and the QR codes on their posters."},
             {"name": "Officers", "description": "Officers (công chức) and their figures; API key required."},
             {"name": "Dossiers", "description": "Dossiers (hồ sơ) from the one-door e-system; API key required."},
