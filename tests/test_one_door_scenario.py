@@ -73,10 +73,11 @@ def test_the_one_door_story(one_door, redis_server):
         assert url == created.get_json()["feedback_url"]
         links.append((body["code"], urlsplit(url).path))
 
-    # Another commune's key can neither read nor change these dossiers, nor register here.
+    # Another commune's key can neither read nor change these dossiers (to it they do not
+    # exist), nor register here.
     code0 = links[0][0]
-    assert client.get(f"/api/v1/dossiers/{code0}", headers=stranger).status_code == 403
-    assert client.patch(f"/api/v1/dossiers/{code0}", json={"late": True}, headers=stranger).status_code == 403
+    assert client.get(f"/api/v1/dossiers/{code0}", headers=stranger).status_code == 404
+    assert client.patch(f"/api/v1/dossiers/{code0}", json={"late": True}, headers=stranger).status_code == 404
     foreign = {**body, "code": f"H15.50.05.13-{NOW:%y%m%d}-0999"}
     assert client.post("/api/v1/dossiers", json=foreign, headers=stranger).status_code == 403
 

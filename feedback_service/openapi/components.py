@@ -43,7 +43,8 @@ ERROR_MEANINGS = {
     401: ("No API key, or an unknown or revoked one (`Authorization: Bearer <key>`); for a counter's QR, "
           "neither a key nor a dashboard login."),
     403: "The API key (or dashboard login) is scoped to a unit subtree that does not contain this object.",
-    404: "No such object (or it is inactive, or the token is unknown or revoked).",
+    404: ("No such object (or it is inactive, or the token is unknown or revoked, or it is a dossier "
+          "outside the API key's subtree: that answer is the same as for no dossier)."),
     405: "The method is not allowed on this path.",
     409: "The object already exists with other facts; `details` names the differing fields.",
     413: "The body is larger than the server accepts.",
