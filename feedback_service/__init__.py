@@ -83,9 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from .integration import integration
     from .openapi import api_docs
 
-    # Public by design: citizen pages (the signed token is the only key).
+    # Public by design: citizen pages (the signed token is the only key); the counter poster
+    # alone is operators' material (operators.current_operator: a login or an API key).
     app.register_blueprint(citizen)
-    # Public by design: aggregated figures, counters' QR codes, submissions with a token.
+    # Public by design: aggregated figures, submissions with a token, counter names. Counters'
+    # tokens and QR codes are operators' material (operators.current_operator), checked per route.
     app.register_blueprint(api, url_prefix="/api/v1")
     # API key required (integration.authenticate runs before every route), scoped to a unit subtree.
     app.register_blueprint(integration, url_prefix="/api/v1")

@@ -57,7 +57,8 @@ _STAFF_NOT_FOUND = (_l("Không tìm thấy trang"), _l("Trang không tồn tại
 
 def error_page(status: int):
     title, message = _PAGE_TEXT.get(status, _DEFAULT_PAGE)
-    staff = request.path.startswith(("/dashboard", "/login"))
+    # The poster is staff material too (operators.py): its 404 also covers "not yours".
+    staff = request.path.startswith(("/dashboard", "/login")) or request.endpoint == "citizen.counter_poster"
     if staff and status == 404:
         title, message = _STAFF_NOT_FOUND
     return render_template("error.html", title=title, message=message, status=status, staff=staff), status

@@ -77,13 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         env = _environment(instance, port, choice.url)
 
         _setup_step("db", "upgrade", env=env)
-        poster = _load_demo(env)
+        poster, feedback_page = _load_demo(env)
         for role, command in _role_commands():
             roles.append(Child(role, subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                                       start_new_session=True)))
         _wait_until_ready(port, roles)
         say(f"ready: {env['PUBLIC_BASE_URL']}/")
+        say(f"demo feedback page: {feedback_page or '(the demo printed no feedback page URL)'}")
         say(f"demo poster: {poster or '(the demo printed no poster URL)'}")
+        say("  the poster needs a dashboard login: .venv/bin/flask --app feedback_service users create "
+            "--username chutich --role unit_manager --unit 01273, then log in at /login")
         say("press Ctrl-C to stop")
         return _supervise(roles)
     except StopRequested:
@@ -154,12 +157,13 @@ def _setup_step(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _load_demo(env: dict[str, str]) -> str | None:
+def _load_demo(env: dict[str, str]) -> tuple[str | None, str | None]:
     """Load the demo units, counters and ratings (DEMO_RATINGS passes through the
-    environment) and return the URL of the command's `poster:` line."""
+    environment) and return the URLs of the command's `poster:` and `feedback page:` lines."""
     output = _setup_step("demo", "load", env=env)
-    poster = re.search(r"^poster:\s*(https?://\S+)", output, re.MULTILINE)
-    return poster.group(1) if poster else None
+    found = [re.search(rf"^{label}:\s*(https?://\S+)", output, re.MULTILINE) for label in ("poster", "feedback page")]
+    poster, feedback_page = (match.group(1) if match else None for match in found)
+    return poster, feedback_page
 
 
 def _role_commands() -> list[tuple[str, list[str]]]:

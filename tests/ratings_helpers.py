@@ -12,6 +12,12 @@ from feedback_service.ratings.tokens import counter_token
 
 CONDUCT = ("greet", "smile", "listen", "guide", "thank", "apologize")
 ELEMENTS = ("access", "procedure", "officer", "result", "feedback")
+# The public API withholds a figure resting on 1-4 answers (README "Small cells").
+MIN_ANSWERS = 5
+
+
+def too_few(n: int) -> bool:
+    return 0 < n < MIN_ANSWERS
 
 
 def random_body(rng: random.Random, token: str) -> dict:
@@ -35,7 +41,7 @@ def submit_many(client, counters, n: int, seed: int = 7) -> list[tuple[int, dict
 
 
 def expected(bodies: list[dict]) -> dict:
-    """The documented method, computed the long way round."""
+    """The documented method, computed the long way round, small cells withheld as published."""
     overall = Counter(str(b["overall"]) for b in bodies)
     n = len(bodies)
     result = {"responses": n, "overall": {str(level): overall.get(str(level), 0) for level in range(1, 6)}}
@@ -52,7 +58,10 @@ def expected(bodies: list[dict]) -> dict:
             "responses": len(answers),
             "satisfaction_pct": round(pct, 2) if pct is not None else None,
             "mean": round(sum(answers) / len(answers), 2) if answers else None,
+            "withheld": [],
         }
+        if too_few(len(answers)):
+            result["elements"][key].update(satisfaction_pct=None, mean=None, withheld=["satisfaction_pct", "mean"])
     result["sipas_index"] = round(sum(element_pcts) / len(element_pcts), 2) if element_pcts else None
     result["conduct"], pcts = {}, []
     for key in CONDUCT:
@@ -62,8 +71,18 @@ def expected(bodies: list[dict]) -> dict:
         if pct is not None:
             pcts.append(pct)
         result["conduct"][key] = {"yes": yes, "no": no, "unknown": n - yes - no,
-                                  "pct": round(pct, 2) if pct is not None else None}
+                                  "pct": round(pct, 2) if pct is not None else None, "withheld": []}
+        if too_few(yes + no):
+            result["conduct"][key] = {"yes": None, "no": None, "unknown": None, "pct": None,
+                                      "withheld": ["yes", "no", "unknown", "pct"]}
     result["conduct_score"] = round(sum(pcts) / len(pcts), 2) if pcts else None
+    # A composite is withheld with any of its parts; the overall figures on the ratings.
+    if any(e["withheld"] for e in result["elements"].values()):
+        result["sipas_index"] = None
+    if any(c["withheld"] for c in result["conduct"].values()):
+        result["conduct_score"] = None
+    if too_few(n):
+        result.update(overall=None, satisfaction_pct=None, mean_score=None)
     return result
 
 

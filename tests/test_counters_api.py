@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import counter, unit
+from factories import counter, create_key, unit
 
 from feedback_service.extensions import db
 from feedback_service.ratings.tokens import counter_url
@@ -53,7 +53,9 @@ def test_lists_the_whole_subtree_in_unit_then_counter_order(client, old_tree):
     assert old_tree["elsewhere"].id not in ids  # another province
 
 
-def test_each_counter_carries_absolute_links_that_work(client, old_tree):
+def test_each_counter_carries_absolute_links_that_work_for_a_scoped_key(client, runner, old_tree):
+    # The links are operators' material (tests/test_operator_material.py): a province key here.
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {create_key(runner, '04')}"
     desk = old_tree["a1"]
     row = next(c for c in _listing(client, "04")["counters"] if c["id"] == desk.id)
     assert row == {

@@ -12,6 +12,7 @@ from feedback_service.demo.cao_bang import DEMO_DAYS, DEMO_RATING_COUNT, first_c
 from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.ratings.instrument import current_instrument
+from feedback_service.ratings.tokens import counter_url
 from feedback_service.models import Case, Counter, Dossier, Officer, PendingFold, Rating, SummaryTotal, Unit
 
 
@@ -46,6 +47,7 @@ def test_demo_load_twice_gives_the_same_rows_and_no_ratings(runner):
     desk = db.session.get(Counter, first_counter_id())
     assert (desk.unit.code, desk.code, desk.name) == ("01273", "Q1", "Quầy 1 — Tư pháp, hộ tịch")
     assert f"poster: http://sipas.test/counters/{desk.id}/poster" in again.output
+    assert f"feedback page: {counter_url(desk)}" in again.output
     assert "counters: 0 created, 0 updated" in again.output
 
 

@@ -71,8 +71,9 @@ def test_register_answers_the_dossier_with_its_links(client, auth, units):
     assert answer["received_day"] == "2026-10-08"
     assert answer["due_at"] == "2026-10-10T10:00:00+00:00"
     assert answer["feedback_url"].startswith("http://sipas.test/d/")
-    assert answer["qr_png"] == f"http://sipas.test/api/v1/dossiers/{CODE}/qr.png"
-    assert answer["qr_svg"] == f"http://sipas.test/api/v1/dossiers/{CODE}/qr.svg"
+    # The unit rides along: codes are unique per unit (tests/test_dossier_isolation.py).
+    assert answer["qr_png"] == f"http://sipas.test/api/v1/dossiers/{CODE}/qr.png?unit_code=01273"
+    assert answer["qr_svg"] == f"http://sipas.test/api/v1/dossiers/{CODE}/qr.svg?unit_code=01273"
     assert answer["cancelled"] is False and answer["returned_at"] is None
     stored = db.session.query(Dossier).one()
     assert dossier_from_token(answer["feedback_url"].rsplit("/d/", 1)[1]).id == stored.id
@@ -191,15 +192,18 @@ def _other_commune_dossier(runner, client, units) -> str:
 def test_a_commune_key_is_forbidden_on_another_commune(client, runner, auth, units):
     code = _other_commune_dossier(runner, client, units)
     data = body(units, code="H15.50.05.14-261008-0002", unit_code="01279", counter_id=None, officer_code=None)
+    # Registering in another (public) unit is forbidden; another unit's dossier is not found,
+    # as if it did not exist (tests/test_dossier_isolation.py).
+    forbidden = post(client, auth, data)
+    assert forbidden.status_code == 403 and forbidden.get_json()["error"]["code"] == "forbidden"
     attempts = [
-        post(client, auth, data),
         client.get(f"/api/v1/dossiers/{code}", headers=auth),
         client.patch(f"/api/v1/dossiers/{code}", json={"late": True}, headers=auth),
         client.get(f"/api/v1/dossiers/{code}/qr.png", headers=auth),
         client.get(f"/api/v1/dossiers/{code}/qr.svg", headers=auth),
     ]
     for response in attempts:
-        assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
     batch = post(client, auth, {"dossiers": [data]}, "/api/v1/dossiers:batch").get_json()
     assert batch["results"][0]["status"] == "forbidden" and batch["counts"]["forbidden"] == 1
     assert db.session.query(Dossier).filter_by(code=data["code"]).count() == 0

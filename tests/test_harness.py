@@ -8,7 +8,7 @@ import shutil
 import pytest
 import qr_reader
 
-from feedback_service.qr import render_svg
+from feedback_service.ratings.qr import render_svg
 
 URL = "http://127.0.0.1:8000/q/harness"
 

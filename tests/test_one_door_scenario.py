@@ -15,6 +15,8 @@ from webhook_receiver import WebhookReceiver
 from feedback_service.extensions import db
 from feedback_service.models import Rating
 from feedback_service.webhooks.alerts import verify
+from feedback_service.models import Unit
+from feedback_service.summaries.read import unit_summary
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 # (overall, late) per dossier: None = not rated by its citizen.
@@ -72,10 +74,11 @@ def test_the_one_door_story(one_door, redis_server):
         assert url == created.get_json()["feedback_url"]
         links.append((body["code"], urlsplit(url).path))
 
-    # Another commune's key can neither read nor change these dossiers, nor register here.
+    # Another commune's key can neither read nor change these dossiers (to it they do not
+    # exist), nor register here.
     code0 = links[0][0]
-    assert client.get(f"/api/v1/dossiers/{code0}", headers=stranger).status_code == 403
-    assert client.patch(f"/api/v1/dossiers/{code0}", json={"late": True}, headers=stranger).status_code == 403
+    assert client.get(f"/api/v1/dossiers/{code0}", headers=stranger).status_code == 404
+    assert client.patch(f"/api/v1/dossiers/{code0}", json={"late": True}, headers=stranger).status_code == 404
     foreign = {**body, "code": f"H15.50.05.13-{NOW:%y%m%d}-0999"}
     assert client.post("/api/v1/dossiers", json=foreign, headers=stranger).status_code == 403
 
@@ -100,9 +103,16 @@ def test_the_one_door_story(one_door, redis_server):
     assert (summary["dossiers_received"], summary["dossiers_returned"]) == (6, 6)
     assert (summary["dossiers_on_time"], summary["dossiers_late"], summary["on_time_pct"]) == (4, 2, 66.67)
     assert (summary["dossiers_rated"], summary["response_rate"]) == (4, 66.67)
-    assert summary["verified"]["responses"] == 4 and summary["verified_share_pct"] == 100.0
-    assert summary["verified"]["satisfaction_pct"] == 50.0  # 5 and 4 of 5, 4, 2, 1
-    assert summary["satisfaction_by_timeliness"] == {
+    # Four ratings: the public summary counts them but withholds every figure on them.
+    assert summary["verified"]["responses"] == 4 and summary["verified_share_pct"] is None
+    assert summary["verified"]["satisfaction_pct"] is None and summary["satisfaction_pct"] is None
+    assert summary["satisfaction_by_timeliness"]["late"] == {"responses": 1, "satisfaction_pct": None,
+                                                            "withheld": ["satisfaction_pct"]}
+    with app.app_context():  # the figures themselves, as the dashboard's method computes them
+        figures = unit_summary(Unit.by_code("01273"), None, None)
+    assert figures["verified_share_pct"] == 100.0
+    assert figures["verified"]["satisfaction_pct"] == 50.0  # 5 and 4 of 5, 4, 2, 1
+    assert figures["satisfaction_by_timeliness"] == {
         "on_time": {"responses": 3, "satisfaction_pct": 66.67}, "late": {"responses": 1, "satisfaction_pct": 0.0}}
     province = client.get("/api/v1/units/04/summary").get_json()
     assert province["response_rate"] == 66.67 and province["responses"] == 4

@@ -178,10 +178,10 @@ class Supervisor:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for_poster(self, timeout: float = 45) -> str:
+    def wait_for_poster(self, timeout: float = 45, label: str = "demo poster") -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = re.search(r"^run: demo poster: (\S+)", self.output(), re.MULTILINE)
+            found = re.search(rf"^run: {label}: (\S+)", self.output(), re.MULTILINE)
             if found:
                 return found.group(1)
             assert self.process.poll() is None, f"run.py exited early:\n{self.output()[-3000:]}"
@@ -212,7 +212,13 @@ def test_make_run_serves_and_stops_everything_on_sigint(tmp_path):
         assert poster.startswith(f"{base}/")
         assert get(f"{base}/healthz") == 200
         assert get(f"{base}/readyz") == 200
-        assert get(poster) == 200
+        # The poster is operators' material: without a login it leads to the login page;
+        # the feedback page its QR carries is printed too, and opens for anyone.
+        with urllib.request.urlopen(poster, timeout=10) as response:
+            assert response.status == 200 and "/login" in response.url
+        feedback_page = supervisor.wait_for_poster(label="demo feedback page")
+        assert feedback_page.startswith(f"{base}/q/")
+        assert get(feedback_page) == 200
 
         started = descendants(supervisor.process.pid)
         # redis, gunicorn master with its 2 workers, worker, scheduler

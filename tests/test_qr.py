@@ -1,4 +1,8 @@
-"""Counter QR images and the printable poster, read back with a real QR reader."""
+"""Counter QR images and the printable poster, read back with a real QR reader.
+
+Both are operators' material (tests/test_operator_material.py): here every request
+comes from a logged-in system admin.
+"""
 from __future__ import annotations
 
 import io
@@ -6,6 +10,7 @@ import re
 
 import pytest
 import redis as redis_lib
+from dashboard_helpers import log_in, make_user
 from factories import counter, tree, unit
 from PIL import Image
 from qr_reader import decode
@@ -25,6 +30,19 @@ def _token(url: str) -> str:
 def _rotate(desk) -> None:
     desk.qr_version += 1
     db.session.commit()
+
+
+def operator_client(app, runner):
+    """A test client logged in as a system admin, who may handle every counter."""
+    make_user(runner, "quan-tri", "admin")
+    client = app.test_client()
+    assert log_in(client, "quan-tri").status_code == 302
+    return client
+
+
+@pytest.fixture
+def client(app, runner):
+    return operator_client(app, runner)
 
 
 @pytest.fixture
@@ -98,7 +116,8 @@ def test_http_caching_headers_and_304(client, desk):
     first = client.get(f"/api/v1/counters/{desk.id}/qr.png")
     etag = first.headers["ETag"]
     assert re.fullmatch(r'"[0-9a-f]{32}"', etag)  # strong: no W/ prefix
-    assert first.headers["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    # Behind a login or a key: private, so no shared cache hands it to the next caller.
+    assert first.headers["Cache-Control"] in ("private, max-age=300", "max-age=300, private")
 
     again = client.get(f"/api/v1/counters/{desk.id}/qr.png", headers={"If-None-Match": etag})
     assert again.status_code == 304
@@ -167,7 +186,7 @@ def test_images_and_poster_are_served_while_redis_is_down(make_app):
         _, commune, _ = tree()
         desk = counter(commune)
         url = counter_url(desk)
-        client = down.test_client()
+        client = operator_client(down, down.test_cli_runner())
         for fmt in ("png", "svg"):
             response = client.get(f"/api/v1/counters/{desk.id}/qr.{fmt}")
             assert response.status_code == 200

@@ -1,4 +1,8 @@
-"""Verified vs unverified figures and the dossier denominators, computed by hand."""
+"""Verified vs unverified figures and the dossier denominators, computed by hand.
+
+The scene is small (6 ratings), so the method is checked on the summaries as computed
+(`summaries.unit_summary`); what the public API withholds of it is checked at the end
+and in tests/test_small_cells.py."""
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -8,6 +12,8 @@ from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating
 from feedback_service.clock import local_day
+from feedback_service.models import Unit
+from feedback_service.summaries.read import unit_summary
 
 pytestmark = pytest.mark.postgres_too
 
@@ -62,7 +68,7 @@ def scene(app):
 
 
 def test_commune_denominators_and_trust(client, scene):
-    body = client.get("/api/v1/units/01273/summary").get_json()
+    body = unit_summary(Unit.by_code("01273"), None, None)
     assert body["dossiers_received"] == 7          # D0-D3, L1, L2, OPEN; not GONE
     assert body["dossiers_returned"] == 6
     assert (body["dossiers_on_time"], body["dossiers_late"]) == (4, 2)
@@ -78,14 +84,23 @@ def test_commune_denominators_and_trust(client, scene):
                                 "sipas_index": None, "conduct_score": 100.0}
     assert body["unverified"] == {"responses": 2, "satisfaction_pct": 100.0, "mean_score": 4.5,
                                   "sipas_index": None, "conduct_score": 0.0}
+    # Published: the counts and the figures on 5 or more; the small cells withheld.
+    public = client.get("/api/v1/units/01273/summary").get_json()
+    assert (public["dossiers_returned"], public["on_time_pct"], public["response_rate"]) == (6, 66.67, 66.67)
+    assert public["satisfaction_by_timeliness"]["on_time"] == {"responses": 3, "satisfaction_pct": None,
+                                                               "withheld": ["satisfaction_pct"]}
+    assert public["verified"]["responses"] == 4 and public["verified"]["satisfaction_pct"] is None
+    assert public["satisfaction_pct"] == 66.67 and public["verified_share_pct"] == 66.67
 
 
 def test_province_adds_its_children(client, scene):
-    body = client.get("/api/v1/units/04/summary").get_json()
+    body = unit_summary(Unit.by_code("04"), None, None)
     assert body["dossiers_received"] == 8 and body["dossiers_returned"] == 7 and body["dossiers_on_time"] == 5
     children = {c["code"]: c for c in body["children"]}
     assert children["01273"]["dossiers_returned"] == 6
     assert children["01279"]["dossiers_returned"] == 1 and children["01279"]["response_rate"] == 0.0
+    public = {c["code"]: c for c in client.get("/api/v1/units/04/summary").get_json()["children"]}
+    assert public["01279"]["dossiers_returned"] == 1 and public["01279"]["response_rate"] is None
 
 
 def test_counter_summary_has_denominators(client, scene):

@@ -1,7 +1,8 @@
 """Counters and their QR codes: the images for posters and a unit's counter list.
 
-Public like the rest of the API for now (see `_register_blueprints`): a QR code
-only says what the poster on the desk already says.
+The list is public (counter names are), but a counter's token, QR images and poster
+are operators' material (`operators.py`): anonymous callers get the names only, and the
+images answer 401 without a key or login, 403 outside the caller's subtree.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..ratings import qr
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Unit
+from ..people.operators import Operator, UnknownKey, current_operator
 from ..ratings.tokens import counter_url
 from ..units.tree import subtree_ids
 from . import api
@@ -50,10 +52,25 @@ def _active_counter(counter_id: int) -> Counter:
     return counter
 
 
+def _operator() -> Operator | None:
+    try:
+        return current_operator()
+    except UnknownKey:
+        raise ApiError(401, "unknown or revoked API key", code="unauthorized") from None
+
+
 def _qr_response(counter_id: int, fmt: str, size: int | None) -> Response:
+    # Who asks comes first: an anonymous caller learns nothing, not even whether the counter exists.
+    operator = _operator()
+    if operator is None:
+        raise ApiError(401, "a counter's QR code needs an API key ('Authorization: Bearer <key>') "
+                            "or a dashboard login", code="unauthorized")
     counter = _active_counter(counter_id)
+    if not operator.may_handle(counter.unit_id):
+        raise ApiError(403, "this caller may not handle that counter's QR code", code="forbidden")
     size = qr.png_size(size)  # a few cached images per counter, not one per size asked for
-    return qr.image_response(counter_url(counter), fmt, size, qr.cache_key(counter, fmt, size), shared=True)
+    # Behind a key or a login: shared caches must not keep it for the next caller.
+    return qr.image_response(counter_url(counter), fmt, size, qr.cache_key(counter, fmt, size), shared=False)
 
 
 @api.get("/counters/<id:counter_id>/qr.png")
@@ -81,23 +98,31 @@ def _unit_json(unit: Unit) -> dict:
     return {"code": unit.code, "name": unit.name, "kind": unit.kind}
 
 
-def _counter_json(counter: Counter, unit: Unit) -> dict:
-    return {
+def _counter_json(counter: Counter, unit: Unit, with_material: bool) -> dict:
+    """A counter's public facts; its feedback URL (the token), QR and poster links only
+    for an operator who handles it."""
+    row = {
         "id": counter.id,
         "code": counter.code,
         "name": counter.name,
         "unit_code": unit.code,
         "unit_name": unit.name,
-        "feedback_url": counter_url(counter),
-        "qr_png": _public_url("api.counter_qr_png", counter_id=counter.id),
-        "qr_svg": _public_url("api.counter_qr_svg", counter_id=counter.id),
-        "poster": _public_url("citizen.counter_poster", counter_id=counter.id),
     }
+    if with_material:
+        row.update({
+            "feedback_url": counter_url(counter),
+            "qr_png": _public_url("api.counter_qr_png", counter_id=counter.id),
+            "qr_svg": _public_url("api.counter_qr_svg", counter_id=counter.id),
+            "poster": _public_url("citizen.counter_poster", counter_id=counter.id),
+        })
+    return row
 
 
 @api.get("/units/<code>/counters")
 def unit_counters(code: str):
-    """The active counters of the unit and every unit below it, for printing posters."""
+    """The active counters of the unit and every unit below it; with a key or login, the
+    links for printing posters of the counters the caller handles."""
+    operator = _operator()
     errors: list[dict] = []
     page = _int_arg("page", 1, 1, 10**9, errors)
     per_page = _int_arg("per_page", PER_PAGE_DEFAULT, 1, PER_PAGE_MAX, errors)
@@ -113,9 +138,14 @@ def unit_counters(code: str):
         .order_by(Unit.code, Counter.code, Counter.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
+    handled = operator.unit_ids() if operator is not None else set()
+
+    def with_material(owner: Unit) -> bool:
+        return handled is None or owner.id in handled
+
     return jsonify({
         "unit": _unit_json(unit),
-        "counters": [_counter_json(counter, owner) for counter, owner in rows],
+        "counters": [_counter_json(counter, owner, with_material(owner)) for counter, owner in rows],
         "page": page,
         "per_page": per_page,
         "total": total,

@@ -1,11 +1,14 @@
 """GET `/counters/<id>/poster`: the printable A4 poster that stands on the desk.
 
-Public, like the QR it shows. The QR is inlined as SVG, so the page prints
-whole from one request and needs no script, font or image from elsewhere.
+For the desk's operators only (`operators.py`): the QR it shows carries the counter's
+token. Anonymous callers are sent to the login and come back here after it; a counter
+outside the caller's subtree is the same 404 as one that does not exist. The QR is
+inlined as SVG, so the page prints whole from one request and needs no script, font or
+image from elsewhere.
 """
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -15,6 +18,7 @@ from ..i18n import pick
 from ..ratings.instrument import current_instrument
 from ..models import Counter
 from ..ratings.tokens import counter_url
+from ..people.operators import UnknownKey, current_operator
 from . import citizen
 
 
@@ -40,8 +44,14 @@ def _conduct_title(items: list[tuple[str, str]]) -> str:
 
 @citizen.get("/counters/<id:counter_id>/poster")
 def counter_poster(counter_id: int):
+    try:
+        operator = current_operator()
+    except UnknownKey:
+        abort(401)
+    if operator is None:
+        return redirect(url_for("accounts.login", next=request.full_path))
     counter = db.session.get(Counter, counter_id)
-    if counter is None or not counter.active:
+    if counter is None or not counter.active or not operator.may_handle(counter.unit_id):
         abort(404)
     conduct = _conduct_items()
     return render_template(

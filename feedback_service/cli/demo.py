@@ -6,6 +6,9 @@ from flask import Flask, current_app
 
 from ..demo.cao_bang import DEMO_DAYS, DemoDataError, first_counter_id, load_demo
 from ..units.importing import ImportRefused
+from ..extensions import db
+from ..models import Counter
+from ..ratings.tokens import counter_url
 from .units import Refused
 
 
@@ -41,4 +44,8 @@ def register(app: Flask) -> None:
             click.echo("ratings: none (use --ratings or DEMO_RATINGS=1)")
         counter_id = first_counter_id()
         if counter_id is not None:
-            click.echo(f"poster: {current_app.config['PUBLIC_BASE_URL']}/counters/{counter_id}/poster")
+            # The poster is operators' material (a dashboard login opens it); the feedback page
+            # its QR leads to is what a citizen sees, so the operator trying the demo gets it here.
+            click.echo(f"feedback page: {counter_url(db.session.get(Counter, counter_id))}")
+            click.echo(f"poster: {current_app.config['PUBLIC_BASE_URL']}/counters/{counter_id}/poster "
+                       "(after logging in at /login; make an account with `flask users create`)")

@@ -105,17 +105,19 @@ def import_dossiers(path: Path | str, progress: Callable[[int, int], None] | Non
     rows, problems = read_csv(path, DOSSIER_COLUMNS)
     report = CsvReport(problems=problems)
     lookups = Lookups()
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}  # (unit code, dossier code)
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
         with transaction():  # each chunk is committed whole or not at all
             existing = existing_dossiers([row.values["code"] for row in chunk])
             for row in chunk:
                 code = row.values["code"]
-                if code in seen:
-                    report.problems.append(RowProblem(row.line, f"duplicate of line {seen[code]} (dossier {code})"))
+                # A code is unique within its unit (dossiers.existing_dossiers).
+                key = (row.values["unit_code"], code)
+                if key in seen:
+                    report.problems.append(RowProblem(row.line, f"duplicate of line {seen[key]} (dossier {code})"))
                     continue
-                seen[code] = row.line
+                seen[key] = row.line
                 _import_row(row, lookups, existing, report)
         bump_generation()  # denominators changed: cached summaries are stale
         if progress:

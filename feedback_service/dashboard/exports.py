@@ -22,12 +22,12 @@ from ..i18n import pick
 from ..ratings.instrument import current_instrument
 from ..models import Case, Officer, Rating
 from ..units.tree import subtree_ids
+from ..summaries.scoring import MIN_ANSWERS
 from . import dashboard, local_time, queries
 from .access import visible_unit
 from .cases import inbox_query
 from .labels import REASON_LABELS, STATUS_LABELS, label
 from .periods import from_request
-from .queries import MIN_ANSWERS
 
 # A leading =, +, -, @ (or a tab/CR before one) makes Excel and LibreOffice evaluate the cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -18,10 +18,10 @@ from ..models import Counter, Officer, Rating, Unit
 from ..summaries.scoring import LEVELS
 from ..summaries.read import scope_summary, unit_summary
 from ..units.tree import subtree_ids
+from ..summaries.scoring import MIN_ANSWERS
 from . import charts, dashboard, queries
 from .access import can_see, home_unit, visible_unit
 from .periods import PERIOD_KEYS, Period, from_request
-from .queries import MIN_ANSWERS
 
 SORT_DIRECTIONS = ("asc", "desc")
 

@@ -19,10 +19,8 @@ from ..models.summaries import DAY
 from ..summaries.scoring import LEVELS, satisfaction_pct
 from ..summaries.read import figures_by_scope
 from ..units.tree import subtree_ids
+from ..summaries.scoring import MIN_ANSWERS
 from .periods import Period
-
-# A figure resting on fewer answers is not shown (NHS FFT practice: small numbers suppressed).
-MIN_ANSWERS = 5
 
 
 def bucket_start(day: date, grain: str) -> date:

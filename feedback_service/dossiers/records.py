@@ -2,9 +2,10 @@
 
 The API (one dossier or a batch) and the CSV import of historical dossiers all
 go through `check_registration` and `register`, so they accept and refuse
-exactly the same things. Registration is idempotent by receipt code: the same
-facts again change nothing, different facts are a conflict, never an update
-(a receipt, once printed, does not change; what happens next is a PATCH).
+exactly the same things. Registration is idempotent by receipt code within its
+unit: the same facts again change nothing, different facts are a conflict, never
+an update (a receipt, once printed, does not change; what happens next is a PATCH).
+Codes are unique per unit, so one unit's client can never block another's.
 
 Times are stored in UTC: SQLite keeps no offset, so an aware time stored as is
 would come back as a wrong wall-clock time.
@@ -311,20 +312,28 @@ def differing_fields(dossier: Dossier, registration: Registration) -> list[str]:
     return names
 
 
-def existing_dossiers(codes: list[str]) -> dict[str, Dossier]:
+DossierKey = tuple[int, str]  # (unit id, receipt code): unique per unit, not nationwide
+
+
+def existing_dossiers(codes: list[str]) -> dict[DossierKey, Dossier]:
+    """The stored dossiers with these codes, by (unit id, code)."""
     if not codes:
         return {}
-    return {d.code: d for d in db.session.scalars(select(Dossier).where(Dossier.code.in_(codes)))}
+    found = db.session.scalars(select(Dossier).where(Dossier.code.in_(set(codes))))
+    return {(d.unit_id, d.code): d for d in found}
 
 
-def register(registration: Registration, existing: dict[str, Dossier], actor: str,
+def register(registration: Registration, existing: dict[DossierKey, Dossier], actor: str,
              client_id: int | None = None) -> Outcome:
-    """Add the dossier to the session unless it exists; the caller commits.
+    """Add the dossier to the session unless its unit has it; the caller commits.
 
-    `existing` maps codes to stored dossiers and learns the new one, so a code
-    repeated within one batch or file compares with its first occurrence.
+    `existing` maps (unit id, code) to stored dossiers and learns the new one, so a
+    code repeated within one batch or file compares with its first occurrence. Only
+    the same unit's dossier can conflict: another unit's code is none of the caller's
+    business, and the conflict's details name fields of a dossier the caller can see.
     """
-    stored = existing.get(registration.code)
+    key = (registration.unit_id, registration.code)
+    stored = existing.get(key)
     if stored is not None:
         differing = differing_fields(stored, registration)
         return Outcome("conflict" if differing else "unchanged", stored, differing)
@@ -336,7 +345,7 @@ def register(registration: Registration, existing: dict[str, Dossier], actor: st
         due_at=registration.due_at, cancelled=False, client_id=client_id,
     )
     db.session.add(dossier)
-    existing[registration.code] = dossier
+    existing[key] = dossier
     audit(actor, "dossier.create", f"dossier:{registration.code}", {
         "unit_id": registration.unit_id, "procedure_code": registration.procedure_code,
         "channel": registration.channel, "received_at": registration.received_at.isoformat()})

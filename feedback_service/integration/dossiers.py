@@ -16,10 +16,11 @@ from ..dossiers.records import (BATCH_MAX_ITEMS, DossierForbidden, DossierInvali
                         as_utc, check_registration, check_update, existing_dossiers, register)
 from ..errors import ApiError
 from ..extensions import db
-from ..models import Dossier
+from ..models import Dossier, Unit
 from ..summaries.read import bump_generation
 from ..text import has_control, nfc
-from . import integration, require_scope
+from ..units.tree import subtree_ids
+from . import integration
 
 
 # A batch of 1,000 dossiers is about 500 KB of JSON; the app-wide limit stays small.
@@ -55,10 +56,13 @@ def _public_url(endpoint: str, **values) -> str:
 
 
 def _links(dossier: Dossier) -> dict:
+    # The unit rides along: a code is unique per unit only, so a province key seeing two
+    # communes' dossiers with one code still fetches the right receipt QR.
+    unit_code = dossier.unit.code
     return {
         "feedback_url": dossier_url(dossier),
-        "qr_png": _public_url("integration.dossier_qr_png", code=dossier.code),
-        "qr_svg": _public_url("integration.dossier_qr_svg", code=dossier.code),
+        "qr_png": _public_url("integration.dossier_qr_png", code=dossier.code, unit_code=unit_code),
+        "qr_svg": _public_url("integration.dossier_qr_svg", code=dossier.code, unit_code=unit_code),
     }
 
 
@@ -203,14 +207,27 @@ def create_dossiers_batch():
 
 
 def _scoped_dossier(code: str) -> Dossier:
+    """The dossier with this code among those the key may see: another unit's dossier is
+    exactly as "not found" as no dossier at all (no 403 to tell that the code exists).
+    `?unit_code=` names the unit when the key's subtree holds the code more than once."""
     code = nfc(code)  # codes are stored in NFC (see dossiers.check_registration)
     if has_control(code):
-        raise ApiError(404, "no dossier with this code")
-    dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
-    if dossier is None:
         raise ApiError(404, f"no dossier with code {code!r}")
-    require_scope(dossier.unit_id)
-    return dossier
+    unit_code = request.args.get("unit_code") or None
+    found = db.session.scalars(
+        select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
+        .where(Dossier.code == code, Dossier.unit_id.in_(subtree_ids(g.client.unit_id)),
+               *((Unit.code == unit_code,) if unit_code else ()))
+        .order_by(Unit.code)
+        .limit(2)
+    ).all()
+    if not found:
+        raise ApiError(404, f"no dossier with code {code!r}")
+    if len(found) > 1:
+        raise ApiError(422, "invalid query parameters", details=[{
+            "field": "unit_code", "code": "required",
+            "message": "several units in this key's subtree have a dossier with this code: name the unit"}])
+    return found[0]
 
 
 @integration.get("/dossiers/<code>")

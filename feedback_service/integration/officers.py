@@ -5,6 +5,7 @@ from flask import jsonify
 from sqlalchemy import select
 
 from ..api.params import period
+from ..summaries.disclosure import publish
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Officer, Unit
@@ -38,7 +39,8 @@ def unit_officers(code: str):
 
 @integration.get("/officers/<code>/summary")
 def officer_summary(code: str):
-    """An officer's figures: behind a key, as officers' figures are not public."""
+    """An officer's figures: behind a key, as officers' figures are not public, and without
+    small cells all the same (`disclosure.publish`): a key is no reason to see one citizen."""
     officer = db.session.scalar(select(Officer).where(Officer.code == code))
     if officer is None:
         raise ApiError(404, f"no officer with code {code!r}")
@@ -46,4 +48,4 @@ def officer_summary(code: str):
     summary = {"officer": {"code": officer.code, "name": officer.name, "unit_code": officer.unit.code,
                            "counter_id": officer.counter_id}}
     summary.update(scope_summary("officer", officer.id, *period()))
-    return jsonify(summary)
+    return jsonify(publish(summary))

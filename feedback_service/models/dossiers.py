@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -19,10 +19,13 @@ class Dossier(db.Model):
     """
 
     __tablename__ = "dossiers"
+    # A receipt code is unique within its unit, not across the country: otherwise a key
+    # for one commune could register another commune's next code first and block it.
+    __table_args__ = (UniqueConstraint("unit_id", "code", name="uq_dossiers_unit_id_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The receipt code, e.g. H15.50.05.13-261008-0975 (TT 01/2018/TT-VPCP).
-    code: Mapped[str] = mapped_column(String(60), unique=True, index=True)
+    code: Mapped[str] = mapped_column(String(60), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)

@@ -10,11 +10,30 @@ from typing import Any
 
 from ..errors import _HTTP_CODES
 from ..summaries.scoring import LEVELS
+from ..summaries.scoring import MIN_ANSWERS
 
 Schema = dict[str, Any]
 
 NULLABLE_NUMBER: Schema = {"type": ["number", "null"]}
 COUNT: Schema = {"type": "integer", "minimum": 0}
+# A count of answers: withheld (null) when it rests on fewer than MIN_ANSWERS answers.
+NULLABLE_COUNT: Schema = {"type": ["integer", "null"], "minimum": 0}
+WITHHELD: Schema = {
+    "type": "array", "items": {"type": "string"}, "uniqueItems": True,
+    "description": (f"The figures of this object withheld (given as null) because they rest on 1 to "
+                    f"{MIN_ANSWERS - 1} answers; empty when none is. See `min_answers`."),
+}
+SMALL_CELLS = (
+    f"**Small cells.** No figure resting on fewer than {MIN_ANSWERS} answers is published, for any caller: "
+    "it reads `null` and its name is in the `withheld` list of the object holding it (a figure on no answer "
+    "at all is `null` and not listed). The overall distribution, `satisfaction_pct` and `mean_score` rest "
+    "on the overall answers; an element's figures on its answers; a behaviour's `yes`, `no`, `unknown` and "
+    "`pct` on its yes + no answers; `sipas_index` / `conduct_score` are withheld with any element / "
+    "behaviour; verified and unverified (and on-time and late) are withheld together when either is small, "
+    "as the other would give it back by difference; `on_time_pct` and `response_rate` rest on their "
+    "dossiers. `as_of` is given to the minute and withheld with the overall figures. Counts of ratings "
+    "and dossiers are not answers and are always given."
+)
 # Row ids are 32-bit (the `<id:…>` URL converter answers 404 beyond), as on PostgreSQL.
 ID_MAX = 2**31 - 1
 ID: Schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_MAX}
@@ -22,9 +41,11 @@ ID: Schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_
 # The statuses that answer with the error envelope, and what each means here.
 ERROR_MEANINGS = {
     400: "The body is not valid JSON.",
-    401: "No API key, or an unknown or revoked one (`Authorization: Bearer <key>`).",
-    403: "The API key is scoped to a unit subtree that does not contain this object.",
-    404: "No such object (or it is inactive, or the token is unknown or revoked).",
+    401: ("No API key, or an unknown or revoked one (`Authorization: Bearer <key>`); for a counter's QR, "
+          "neither a key nor a dashboard login."),
+    403: "The API key (or dashboard login) is scoped to a unit subtree that does not contain this object.",
+    404: ("No such object (or it is inactive, or the token is unknown or revoked, or it is a dossier "
+          "outside the API key's subtree: that answer is the same as for no dossier)."),
     405: "The method is not allowed on this path.",
     409: "The object already exists with other facts; `details` names the differing fields.",
     413: "The body is larger than the server accepts.",
@@ -101,8 +122,8 @@ def summary_schemas() -> dict[str, Schema]:
     }
     figures = {
         "responses": headline["responses"],
-        "overall": obj({level: COUNT for level in LEVELS},
-                       description="Overall answers per level (1 rất không hài lòng … 5 rất hài lòng)."),
+        "overall": {**obj({level: COUNT for level in LEVELS}), "type": ["object", "null"],
+                    "description": "Overall answers per level (1 rất không hài lòng … 5 rất hài lòng)."},
         "satisfaction_pct": headline["satisfaction_pct"],
         "mean_score": headline["mean_score"],
         "elements": {"type": "object", "additionalProperties": ref("ElementFigures"),
@@ -113,11 +134,12 @@ def summary_schemas() -> dict[str, Schema]:
         "conduct_score": headline["conduct_score"],
         "flagged": {**COUNT, "description": "Ratings flagged as likely misuse, left out of the figures."},
         "as_of": {"type": ["string", "null"], "format": "date-time",
-                  "description": "When the newest rating counted was submitted."},
+                  "description": "When the newest rating counted was submitted, to the minute (UTC)."},
         "verified": ref("Headline"),
         "unverified": ref("Headline"),
         "verified_share_pct": {**NULLABLE_NUMBER,
                                "description": "% of ratings verified by a dossier (hồ sơ) QR."},
+        "withheld": WITHHELD,
     }
     dossiers = {
         "dossiers_received": {**COUNT, "description": "Dossiers (hồ sơ) received in the period, not cancelled."},
@@ -131,13 +153,16 @@ def summary_schemas() -> dict[str, Schema]:
     }
     unit = {"code": {"type": "string"}, "name": {"type": "string"},
             "kind": {"type": "string", "description": "tỉnh, thành phố, xã, phường, đặc khu, …"}}
-    period = {"period": ref("Period")}
+    period = {"period": ref("Period"),
+              "min_answers": {"const": MIN_ANSWERS, "description": "A figure needs this many answers to be shown."}}
     return {
-        "Headline": obj(headline),
-        "ElementFigures": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER, "mean": NULLABLE_NUMBER}),
-        "ConductFigures": obj({"yes": COUNT, "no": COUNT, "unknown": COUNT,
-                               "pct": {**NULLABLE_NUMBER, "description": "yes ÷ (yes + no) × 100."}}),
-        "Timeliness": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER}),
+        "Headline": obj({**headline, "withheld": WITHHELD}),
+        "ElementFigures": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER, "mean": NULLABLE_NUMBER,
+                               "withheld": WITHHELD}),
+        "ConductFigures": obj({"yes": NULLABLE_COUNT, "no": NULLABLE_COUNT, "unknown": NULLABLE_COUNT,
+                               "pct": {**NULLABLE_NUMBER, "description": "yes ÷ (yes + no) × 100."},
+                               "withheld": WITHHELD}),
+        "Timeliness": obj({"responses": COUNT, "satisfaction_pct": NULLABLE_NUMBER, "withheld": WITHHELD}),
         "Period": obj({
             "from": {"type": ["string", "null"], "format": "date"},
             "to": {"type": ["string", "null"], "format": "date"},
@@ -148,16 +173,16 @@ def summary_schemas() -> dict[str, Schema]:
         "UnitSummary": obj({
             "unit": ref("UnitRef"), **period, **figures, **dossiers,
             "children": {"type": "array", "items": ref("ChildSummary")},
-        }, description="A unit's figures over its whole subtree, and each direct child's."),
+        }, description="A unit's figures over its whole subtree, and each direct child's. " + SMALL_CELLS),
         "CounterSummary": obj({
             "counter": obj({"id": ID, "name": {"type": "string"}, "unit_code": {"type": "string"}}),
             **period, **figures, **dossiers,
-        }, description="One counter's (quầy) figures."),
+        }, description="One counter's (quầy) figures. " + SMALL_CELLS),
         "OfficerSummary": obj({
             "officer": obj({"code": {"type": "string"}, "name": {"type": "string"},
                             "unit_code": {"type": "string"}, "counter_id": {"type": ["integer", "null"]}}),
             **period, **figures, **dossiers,
-        }, description="One officer's (công chức) figures."),
+        }, description="One officer's (công chức) figures. " + SMALL_CELLS),
     }
 
 

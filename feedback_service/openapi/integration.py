@@ -10,7 +10,16 @@ from .public import IF_NONE_MATCH, UNIT_CODE, image_responses, json_response
 BEARER = [{"bearerAuth": []}]
 OFFICER_CODE = path_code("CB-01273-01", "The officer's (công chức) code.")
 DOSSIER_CODE = path_code("H15.50.05.13-261008-0975",
-                         "The dossier's receipt code (TT 01/2018/TT-VPCP: agency-YYMMDD-sequence).")
+                         "The dossier's receipt code (TT 01/2018/TT-VPCP: agency-YYMMDD-sequence), "
+                         "unique within its unit.")
+DOSSIER_UNIT = {
+    "name": "unit_code", "in": "query", "required": False, "example": "01273",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 16},
+    "description": ("The dossier's unit. Needed only when the key's subtree holds the code in more than one "
+                    "unit (422 otherwise); the links a registration answers with always carry it."),
+}
+SCOPED_LOOKUP = ("Only the key's own subtree is searched: another unit's dossier answers 404 exactly "
+                 "like a code nobody registered.")
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _RESULT_STATUSES = ("created", "unchanged", "conflict", "invalid", "forbidden")
 
@@ -90,13 +99,14 @@ def _json_body(schema_name: str, example: dict) -> Schema:
 
 
 def _keyed(operation: Schema, *statuses: int) -> Schema:
-    """Every integration route answers 401 first, then 403 outside the key's unit subtree."""
+    """Every integration route answers 401 first, then 403 for a unit outside the key's subtree
+    (units are public) or 404 for a dossier outside it (dossiers are not)."""
     return {**operation, "security": BEARER,
             "responses": {**operation["responses"], **errors(401, *statuses, 500)}}
 
 
 def _dossier_qr(fmt: str, mimetype: str) -> Schema:
-    parameters = [DOSSIER_CODE]
+    parameters = [DOSSIER_CODE, DOSSIER_UNIT]
     if fmt == "png":
         parameters.append({
             "name": "size", "in": "query", "required": False,
@@ -109,10 +119,10 @@ def _dossier_qr(fmt: str, mimetype: str) -> Schema:
         "operationId": f"getDossierQr{fmt.capitalize()}",
         "tags": ["Dossiers"],
         "summary": f"The dossier's feedback QR code as {fmt.upper()}, to print beside the receipt",
-        "description": "Cached privately: the image is behind a key.",
+        "description": "Cached privately: the image is behind a key. " + SCOPED_LOOKUP,
         "parameters": parameters,
         "responses": image_responses(mimetype, f"The {fmt.upper()} image."),
-    }, 403, 404, *((422,) if fmt == "png" else ()))}
+    }, 404, 422)}
 
 
 def paths() -> dict[str, Schema]:
@@ -128,7 +138,8 @@ def paths() -> dict[str, Schema]:
             "operationId": "getOfficerSummary",
             "tags": ["Officers"],
             "summary": "An officer's satisfaction summary",
-            "description": "The same figures as a unit summary, for one officer; not public.",
+            "description": ("The same figures as a unit summary, for one officer; not public. Figures "
+                            "resting on fewer than 5 answers are withheld here too, whatever the key."),
             "parameters": [OFFICER_CODE, *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("OfficerSummary"))},
         }, 403, 404, 422)},
@@ -136,8 +147,11 @@ def paths() -> dict[str, Schema]:
             "operationId": "registerDossier",
             "tags": ["Dossiers"],
             "summary": "Register a dossier (hồ sơ) and get its feedback QR",
-            "description": ("Idempotent by receipt code: the same facts again answer 200 with the stored "
-                            "dossier; other facts answer 409 naming the differing fields."),
+            "description": ("Idempotent by receipt code within the unit: the same facts again answer 200 "
+                            "with the stored dossier; other facts answer 409 naming the differing fields. "
+                            "Codes are unique per unit, so another unit's dossier with the same code neither "
+                            "blocks the registration nor shows in the answer. A unit outside the key's "
+                            "subtree is 403."),
             "requestBody": _json_body("DossierRegistration", REGISTRATION_EXAMPLE),
             "responses": {"201": json_response("Registered.", ref("Dossier")),
                           "200": json_response("Already registered with the same facts.", ref("Dossier"))},
@@ -157,19 +171,21 @@ def paths() -> dict[str, Schema]:
                 "operationId": "getDossier",
                 "tags": ["Dossiers"],
                 "summary": "A dossier as stored",
-                "parameters": [DOSSIER_CODE],
+                "description": SCOPED_LOOKUP,
+                "parameters": [DOSSIER_CODE, DOSSIER_UNIT],
                 "responses": {"200": json_response("The dossier.", ref("Dossier"))},
-            }, 403, 404),
+            }, 404, 422),
             "patch": _keyed({
                 "operationId": "updateDossier",
                 "tags": ["Dossiers"],
                 "summary": "Report what happened to a dossier",
-                "description": "Resolved, returned (on time or late), apology slip and new due time, cancelled.",
-                "parameters": [DOSSIER_CODE],
+                "description": ("Resolved, returned (on time or late), apology slip and new due time, cancelled. "
+                                + SCOPED_LOOKUP),
+                "parameters": [DOSSIER_CODE, DOSSIER_UNIT],
                 "requestBody": _json_body("DossierUpdate", {"returned_at": "2026-10-09T15:00:00+07:00",
                                                             "late": False}),
                 "responses": {"200": json_response("The dossier after the change.", ref("Dossier"))},
-            }, 400, 403, 404, 413, 415, 422),
+            }, 400, 404, 413, 415, 422),
         },
         "/api/v1/dossiers/{code}/qr.png": _dossier_qr("png", "image/png"),
         "/api/v1/dossiers/{code}/qr.svg": _dossier_qr("svg", "image/svg+xml"),

@@ -144,10 +144,22 @@ def operations(spec: Schema) -> list[Operation]:
             result.append(Operation(
                 method=method.upper(), path=path, anchor=op["operationId"], summary=op.get("summary", ""),
                 description=inline(op.get("description")),
-                auth="API key (Bearer)" if op.get("security") else "public", tag=op["tags"][0],
+                auth=auth_label(op.get("security")), tag=op["tags"][0],
                 parameters=parameters, body_type=body_type, body_example=body_example, responses=responses,
             ))
     return result
+
+
+def auth_label(security: list | None) -> str:
+    """How an operation is authorised, in a few words for its badge."""
+    if not security:
+        return "public"
+    schemes = {name for requirement in security for name in requirement}
+    if {} in security:
+        return "public; more with an API key or login"
+    if "sessionCookie" in schemes:
+        return "API key (Bearer) or dashboard login"
+    return "API key (Bearer)"
 
 
 def _rows(schema: Schema, prefix: str = "") -> list[Row]:

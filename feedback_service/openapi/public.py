@@ -9,6 +9,10 @@ from ..ratings.submission import submission_schema
 from .components import ID, PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, path_counter_id, ref
 
 UNIT_CODE = path_code("01273", "The unit's official code (2-digit province, 5-digit commune).")
+# Operators' material (a counter's token, QR, poster): an API key or a dashboard login.
+OPERATOR = [{"bearerAuth": []}, {"sessionCookie": []}]
+# The counter list: public, with the material added for what the caller's key or login reaches.
+OPTIONAL_OPERATOR = [{}, *OPERATOR]
 
 
 def json_response(description: str, schema: Schema, **extra: Schema) -> Schema:
@@ -56,10 +60,14 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
         "Counter": obj({
             "id": ID, "code": {"type": "string"}, "name": {"type": "string"},
             "unit_code": {"type": "string"}, "unit_name": {"type": "string"},
-            "feedback_url": {"type": "string", "format": "uri", "description": "What the poster's QR encodes."},
+            "feedback_url": {"type": "string", "format": "uri",
+                             "description": "What the poster's QR encodes (it carries the counter's token)."},
             "qr_png": {"type": "string", "format": "uri"}, "qr_svg": {"type": "string", "format": "uri"},
-            "poster": {"type": "string", "format": "uri", "description": "A printable A4 poster page."},
-        }),
+            "poster": {"type": "string", "format": "uri",
+                       "description": "A printable A4 poster page (for a dashboard login or the key)."},
+        }, required=["id", "code", "name", "unit_code", "unit_name"],
+            description=("A counter. `feedback_url`, `qr_png`, `qr_svg` and `poster` are present only for a "
+                         "caller whose API key or dashboard login reaches the counter's unit.")),
         "CounterList": obj({
             "unit": ref("UnitRef"), "counters": {"type": "array", "items": ref("Counter")},
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
@@ -111,7 +119,8 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                 "Figures for the unit's whole subtree and for each direct child: satisfaction %, mean "
                 "score, the SIPAS element indices, the \"6 biết\" conduct percentages, verified vs "
                 "unverified ratings, and the dossier (hồ sơ) denominators. Aggregated figures only, "
-                "never comments or personal data."
+                "never comments or personal data, and no figure resting on fewer than 5 answers: such a "
+                "figure is null and named in its object's `withheld` list (see UnitSummary)."
             ),
             "parameters": [UNIT_CODE, *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("UnitSummary")),
@@ -121,7 +130,8 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "operationId": "getCounterSummary",
             "tags": ["Summaries"],
             "summary": "A counter's satisfaction summary",
-            "description": "The same figures as a unit summary, for one counter (quầy).",
+            "description": ("The same figures as a unit summary, for one counter (quầy); figures resting "
+                            "on fewer than 5 answers are withheld the same way."),
             "parameters": [path_counter_id(), *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("CounterSummary")),
                           **errors(404, 422, 500)},
@@ -130,7 +140,12 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "operationId": "listUnitCounters",
             "tags": ["Counters"],
             "summary": "Active counters of a unit subtree, for printing posters",
-            "description": "Paged, ordered by unit code then counter code.",
+            "description": (
+                "Paged, ordered by unit code then counter code. Public: names and ids for anyone. The "
+                "feedback URL, QR and poster links of a counter come only with an API key or dashboard "
+                "login that reaches its unit (an unknown key is 401, never an anonymous answer)."
+            ),
+            "security": OPTIONAL_OPERATOR,
             "parameters": [
                 UNIT_CODE,
                 {"name": "page", "in": "query", "required": False, "description": "From 1.",
@@ -140,12 +155,15 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                             "default": PER_PAGE_DEFAULT}},
             ],
             "responses": {"200": json_response("One page of counters.", ref("CounterList")),
-                          **errors(404, 422, 500)},
+                          **errors(401, 404, 422, 500)},
         }},
         "/api/v1/counters/{counter_id}/qr.png": {"get": {
             "operationId": "getCounterQrPng",
             "tags": ["Counters"],
             "summary": "The counter's feedback QR code as PNG",
+            "description": ("For an API key or dashboard login whose subtree holds the counter: 401 "
+                            "without one, 403 outside it. Private to the caller (`Cache-Control: private`)."),
+            "security": OPERATOR,
             "parameters": [
                 path_counter_id(),
                 {"name": "size", "in": "query", "required": False,
@@ -155,15 +173,17 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                             "default": qr.PNG_SIZE_DEFAULT}},
                 IF_NONE_MATCH,
             ],
-            "responses": {**image_responses("image/png", "The PNG image."), **errors(404, 422, 500)},
+            "responses": {**image_responses("image/png", "The PNG image."), **errors(401, 403, 404, 422, 500)},
         }},
         "/api/v1/counters/{counter_id}/qr.svg": {"get": {
             "operationId": "getCounterQrSvg",
             "tags": ["Counters"],
             "summary": "The counter's feedback QR code as SVG",
-            "description": "A vector image for print shops; `size` is ignored.",
+            "description": ("A vector image for print shops; `size` is ignored. Who may fetch it: as for "
+                            "the PNG."),
+            "security": OPERATOR,
             "parameters": [path_counter_id(), IF_NONE_MATCH],
-            "responses": {**image_responses("image/svg+xml", "The SVG image."), **errors(404, 500)},
+            "responses": {**image_responses("image/svg+xml", "The SVG image."), **errors(401, 403, 404, 500)},
         }},
         "/healthz": {"get": {
             "operationId": "getLiveness",

@@ -19,7 +19,10 @@ aggregated summaries and counters' QR codes, and lets the one-door e-system regi
 **Authentication.** Routes marked *public* need no key. The integration routes (officers, dossiers) \
 need `Authorization: Bearer <key>`; a key belongs to one unit and reaches that unit's whole subtree \
 (401 without a valid key, 403 outside its subtree). Keys are issued by an operator \
-(`flask clients create --unit <code> --name <name>`).
+(`flask clients create --unit <code> --name <name>`). A counter's QR images need such a key or a \
+logged-in dashboard session whose subtree holds the counter; the counter list is public but carries \
+the feedback URL, QR and poster links only for counters the caller's key or login reaches (a QR \
+carries the counter's token: whoever holds it can rate without visiting the counter).
 
 **Errors.** Every error answers with one JSON envelope: \
 `{"error": {"status": 422, "code": "validation_failed", "message": "…", "details": [{"field": "overall", \
@@ -44,7 +47,8 @@ def build_spec() -> Schema:
         "servers": [{"url": "/", "description": "This server"}],
         "tags": [
             {"name": "Ratings", "description": "A citizen's rating, from a kiosk or an app."},
-            {"name": "Summaries", "description": "Aggregated SIPAS figures; public."},
+            {"name": "Summaries", "description": ("Aggregated SIPAS figures; public. A figure resting on "
+                                                   "fewer than 5 answers is withheld (`withheld`).")},
             {"name": "Counters", "description": "Counters (quầy) and the QR codes on their posters."},
             {"name": "Officers", "description": "Officers (công chức) and their figures; API key required."},
             {"name": "Dossiers", "description": "Dossiers (hồ sơ) from the one-door e-system; API key required."},
@@ -55,10 +59,16 @@ def build_spec() -> Schema:
             "schemas": {**components.error_schemas(), **components.summary_schemas(),
                         **public.schemas(instrument), **integration.schemas()},
             "responses": components.error_responses(),
-            "securitySchemes": {"bearerAuth": {
-                "type": "http", "scheme": "bearer",
-                "description": "An integration client's API key, scoped to one unit subtree.",
-            }},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http", "scheme": "bearer",
+                    "description": "An integration client's API key, scoped to one unit subtree.",
+                },
+                "sessionCookie": {
+                    "type": "apiKey", "in": "cookie", "name": "session",
+                    "description": "A dashboard login (`/login`), scoped to the user's unit subtree.",
+                },
+            },
         },
     }
 

@@ -9,13 +9,18 @@ The method (documented in the README, configurable where SIPAS is silent):
 - conduct `pct` = yes / (yes + no); a behaviour not answered counts as unknown;
   `conduct_score` = mean of the `pct`s that exist;
 - percentages are 0–100 rounded to 2 decimals, means to 2 decimals, computed from
-  unrounded parts; `None` (JSON null) where nothing was answered.
+  unrounded parts; `None` (JSON null) where nothing was answered;
+- a figure resting on fewer than MIN_ANSWERS answers is not published (`disclosure.py`
+  for the API, `dashboard.overview.figure` for the pages).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 LEVELS = ("1", "2", "3", "4", "5")
+# No figure resting on fewer answers is shown, on the dashboard or in the public API (NHS FFT
+# practice: small numbers suppressed), so one citizen's answers cannot be read off a summary.
+MIN_ANSWERS = 5
 Distribution = Mapping[str, int]
 
 

@@ -1,6 +1,9 @@
-"""Scan the printed poster like a phone would: render it, read its QR, open the link, rate."""
+"""Scan the printed poster like a phone would: render it, read its QR, open the link, rate.
+
+The poster is operators' material: the commune's chair logs in on the way to it."""
 from urllib.parse import urlsplit
 
+from dashboard_helpers import PASSWORD, make_user
 from qr_reader import decode
 from sqlalchemy import select
 
@@ -9,8 +12,16 @@ from feedback_service.models import Rating
 
 
 def test_poster_qr_opens_the_rating_page_and_a_rating_lands(open_page, live_site, artifacts):
+    with live_site.app.app_context():
+        make_user(live_site.app.test_cli_runner(), "chu-tich", "unit_manager", "01273")
     page = open_page(viewport={"width": 794, "height": 1123})
-    page.goto(f"{live_site.base_url}/counters/{live_site.counter_id}/poster")
+    poster = f"{live_site.base_url}/counters/{live_site.counter_id}/poster"
+    page.goto(poster)
+    page.wait_for_url("**/login?**")
+    page.get_by_label("Tên đăng nhập").fill("chu-tich")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(poster)
     shot = artifacts / "poster-a4.png"
     page.screenshot(path=str(shot), full_page=True)
 
