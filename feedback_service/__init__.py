@@ -22,13 +22,10 @@ def create_app(config: dict | None = None) -> Flask:
             "SECRET_KEY is not set: set it in the environment or write instance/secret_key "
             "(make run does this for you)"
         )
+    # Derived, not defaults: the limiter's storage follows REDIS_URL unless set apart.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     # The limiter's own Redis client gets the same short, unretried timeouts as the app's.
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config))
-    # A Redis outage must not turn away citizens: limits fail open, in memory.
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -67,6 +67,10 @@ def from_environment() -> dict:
         "SATISFIED_MIN_LEVEL": _int("SATISFIED_MIN_LEVEL", 4),
         # Abuse controls. Both can be switched off for load tests.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # A Redis outage must not turn away citizens: limits fail open, in memory.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_PER_IP": os.environ.get("RATELIMIT_PER_IP", "60 per minute;600 per hour"),
         # A counter's allowance, not a limit: above it ratings are stored flagged (abuse.py).
         "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "20 per minute;300 per hour"),

@@ -32,7 +32,6 @@ from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger("alembic.runtime.migration")
 
-DEFAULT_BATCH_SIZE = 5000
 # A batch waits at most this long for a row the app holds, then is retried.
 LOCK_TIMEOUT = "2s"
 LOCK_RETRIES = 10
@@ -45,9 +44,11 @@ def configured_batch_size() -> int:
     try:
         from flask import current_app
 
-        return int(current_app.config.get("MIGRATION_BATCH_SIZE") or DEFAULT_BATCH_SIZE)
-    except RuntimeError:  # no app context: plain Alembic
-        return DEFAULT_BATCH_SIZE
+        return int(current_app.config["MIGRATION_BATCH_SIZE"])
+    except RuntimeError:  # no app context: plain Alembic reads the same setting
+        from feedback_service.config import from_environment
+
+        return int(from_environment()["MIGRATION_BATCH_SIZE"])
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from ..ratings.negative import negative_reasons
 from .. import clock
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
-DEFAULT_SLA_WORKING_DAYS = 5
 SYSTEM_ACTOR = "system"
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ def local_today() -> date:
 
 
 def due_on_for(opened_day: date) -> date:
-    days = int(current_app.config.get("CASE_SLA_WORKING_DAYS", DEFAULT_SLA_WORKING_DAYS))
+    days = int(current_app.config["CASE_SLA_WORKING_DAYS"])
     return add_working_days(opened_day, days, current_app.extensions.get("working_calendar", WEEKDAYS_ONLY))
 
 

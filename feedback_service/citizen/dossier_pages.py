@@ -27,7 +27,6 @@ from ..ratings.tokens import TokenInvalid
 from . import citizen
 from .form import form_errors, form_to_body
 
-DEFAULT_RATING_DAYS = 30
 CHANNEL = "dossier_qr"
 
 
@@ -39,7 +38,7 @@ def _dossier_or_404(token: str) -> Dossier:
 
 
 def rating_days() -> int:
-    return int(current_app.config.get("DOSSIER_RATING_DAYS", DEFAULT_RATING_DAYS))
+    return int(current_app.config["DOSSIER_RATING_DAYS"])
 
 
 def rating_closes_at(dossier: Dossier) -> datetime | None:

@@ -170,7 +170,9 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def code_pattern() -> re.Pattern[str]:
-    return _compiled(current_app.config.get("DOSSIER_CODE_PATTERN") or DEFAULT_CODE_PATTERN)
+    # No pattern configured (None) means the official TT 01/2018 shape.
+    configured = current_app.config["DOSSIER_CODE_PATTERN"]
+    return _compiled(configured if configured else DEFAULT_CODE_PATTERN)
 
 
 def _schema_errors(validator, body: object) -> list[FieldError]:

@@ -92,7 +92,7 @@ def _count_ratings_received() -> list:
 
 def _ratings_received() -> list:
     """[channel, "true"/"false", count] rows, at most METRICS_CACHE_SECONDS old."""
-    ttl = int(current_app.config.get("METRICS_CACHE_SECONDS", 60))
+    ttl = int(current_app.config["METRICS_CACHE_SECONDS"])
     if ttl <= 0:
         return _count_ratings_received()
     try:

@@ -24,7 +24,6 @@ from . import integration
 
 
 # A batch of 1,000 dossiers is about 500 KB of JSON; the app-wide limit stays small.
-BATCH_MAX_BYTES_DEFAULT = 2 * 1024 * 1024
 # Sized for a receipt printer (~3 cm at 203 dpi); `?size=` asks for another.
 RECEIPT_QR_SIZE = 256
 # A unique-code race between two requests is retried this often before giving up.
@@ -143,7 +142,7 @@ def create_dossier():
 
 
 def _batch_items() -> list:
-    limit = current_app.config.get("DOSSIER_BATCH_MAX_BYTES") or BATCH_MAX_BYTES_DEFAULT
+    limit = current_app.config["DOSSIER_BATCH_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"a batch may be at most {limit} bytes")
     # Flask 3.1 lets one request raise the app-wide MAX_CONTENT_LENGTH; this also

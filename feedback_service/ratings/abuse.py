@@ -53,7 +53,7 @@ def counter_allowance_flag(counter_id: int) -> str | None:
     open (the limiter's in-memory fallback, or no flag at all).
     """
     config = current_app.config
-    if not config.get("RATELIMIT_ENABLED", True):
+    if not config["RATELIMIT_ENABLED"]:
         return None
     try:
         strategy = limiter.limiter

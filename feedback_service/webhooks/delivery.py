@@ -24,9 +24,6 @@ from ..jobs import DELIVER_WEBHOOK, enqueue
 from ..models import WebhookDelivery
 from .alerts import HOLD_KEY, QUEUED_HOLD_SECONDS, body_of, enqueue_delivery, signed_headers
 
-DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_TIMEOUT_SECONDS = 5.0
-DEFAULT_BACKOFF_SECONDS = 30
 BACKOFF_CAP_SECONDS = 6 * 3600
 SWEEP_BATCH = 500
 SENDING_KEY = "sipas:webhook:sending:{}"
@@ -71,7 +68,7 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float) -> Outcom
 
 def backoff_seconds(attempts: int) -> int:
     """Wait before attempt `attempts + 1`: base, 4×base, 16×base… capped."""
-    base = int(current_app.config.get("WEBHOOK_BACKOFF_SECONDS", DEFAULT_BACKOFF_SECONDS))
+    base = int(current_app.config["WEBHOOK_BACKOFF_SECONDS"])
     return min(base * 4 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
 
 
@@ -82,7 +79,7 @@ def deliver(delivery_id: int) -> str:
     copies of this job (a sweep racing a slow queue) from sending at once.
     """
     lock = SENDING_KEY.format(delivery_id)
-    timeout = float(current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+    timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     if not redis_client().set(lock, "1", nx=True, ex=int(timeout) + 30):
         log.info("delivery %s is being sent by another job", delivery_id)
         return "busy"
@@ -110,7 +107,7 @@ def deliver(delivery_id: int) -> str:
 
 def _record(delivery: WebhookDelivery, outcome: Outcome) -> int | None:
     """Store the attempt; returns seconds until the next one, or None for none."""
-    max_attempts = int(current_app.config.get("WEBHOOK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    max_attempts = int(current_app.config["WEBHOOK_MAX_ATTEMPTS"])
     delivery.attempts += 1
     retry_in = None
     if outcome.delivered:
