@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..ratings.instrument import Instrument
-from ..ratings.submission import FieldError
+from ..validation import FieldError
 
 _CONDUCT_VALUES = {"yes": True, "no": False, "unknown": None, "": None}
 

@@ -28,8 +28,7 @@ from ..extensions import db
 from ..models import Counter, Dossier, Officer, Unit
 from ..models.dossiers import DOSSIER_CHANNELS
 from ..clock import local_day
-from ..ratings.submission import FieldError, _schema_error, _StrictValidator
-from ..text import CONTROL_CODE, CONTROL_MESSAGE, has_control, nfc
+from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 
 # TT 01/2018/TT-VPCP: agency code (V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. H15.50.05.13, or
 # the QĐ 20/2020 order 000.00.17.H15), receipt date YYMMDD, daily sequence.
@@ -161,7 +160,7 @@ class Lookups:
 
 @lru_cache(maxsize=1)
 def _validators() -> tuple[Any, Any]:
-    return _StrictValidator(REGISTRATION_SCHEMA), _StrictValidator(UPDATE_SCHEMA)
+    return StrictValidator(REGISTRATION_SCHEMA), StrictValidator(UPDATE_SCHEMA)
 
 
 @lru_cache(maxsize=8)
@@ -173,11 +172,6 @@ def code_pattern() -> re.Pattern[str]:
     # No pattern configured (None) means the official TT 01/2018 shape.
     configured = current_app.config["DOSSIER_CODE_PATTERN"]
     return _compiled(configured if configured else DEFAULT_CODE_PATTERN)
-
-
-def _schema_errors(validator, body: object) -> list[FieldError]:
-    errors = [e for err in validator.iter_errors(body) for e in _schema_error(err)]
-    return sorted(errors, key=lambda e: e.field)
 
 
 def parse_time(value: str | None, name: str, errors: list[FieldError]) -> datetime | None:
@@ -212,7 +206,7 @@ def check_registration(body: object, lookups: Lookups, allowed: Callable[[int], 
     """
     registration_validator, _ = _validators()
     body = _nfc_names(body)
-    errors = _schema_errors(registration_validator, body) + _control_errors(body, counter_code)
+    errors = schema_errors(registration_validator, body) + _control_errors(body, counter_code)
     if errors:
         # Still report what is wrong with the fields of the right type, but look
         # nothing up: the scope has not been checked.
@@ -358,7 +352,7 @@ def check_update(body: object, received_at: datetime | None) -> dict[str, Any]:
     """The changes a PATCH body asks for, parsed, or DossierInvalid with every error.
     `received_at` is the dossier's: nothing is resolved or returned before it."""
     _, update_validator = _validators()
-    errors = _schema_errors(update_validator, body)
+    errors = schema_errors(update_validator, body)
     if not isinstance(body, dict):
         raise DossierInvalid(errors)
     bad = {e.field for e in errors}

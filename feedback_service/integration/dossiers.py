@@ -18,7 +18,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Dossier, Unit
 from ..summaries.read import bump_generation
-from ..text import has_control, nfc
+from ..validation import has_control, nfc
 from ..units.tree import subtree_ids
 from . import integration
 

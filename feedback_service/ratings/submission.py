@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator
 from sqlalchemy import insert
 
 from ..cases.workflow import open_case
@@ -28,23 +28,13 @@ from ..models import Counter, Dossier, Officer, PendingFold, Rating
 from ..cases.notices import enqueue_notification
 from ..jobs import nudge_aggregation
 from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
-from ..text import CONTROL_CODE, CONTROL_MESSAGE, has_control, nfc
+from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 
 # ASCII digits only: "\d" would also take "٩" or "９", which no phone can dial.
 PHONE_PATTERN = re.compile(r"^(?:\+84|0)[0-9]{9,10}$")
 _PHONE_NOISE = re.compile(r"[\s.\-()]")
 # Control characters other than newline and tab have no place in a comment.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-@dataclass
-class FieldError:
-    field: str
-    message: str
-    code: str = "invalid"
-
-    def as_dict(self) -> dict:
-        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 @dataclass
@@ -92,28 +82,17 @@ def submission_schema(instrument: Instrument) -> dict:
     }
 
 
-# JSON Schema counts 4.0 as an integer; a level sent as a float is a client bug
-# worth reporting, not a rating to round.
-_StrictValidator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
-        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)),
-)
-
-
 @lru_cache(maxsize=8)
 def _validator(instrument: Instrument) -> Draft202012Validator:
     # Building a validator costs more than validating: one per instrument version.
-    return _StrictValidator(submission_schema(instrument))
+    return StrictValidator(submission_schema(instrument))
 
 
 def validate_submission(body: object, instrument: Instrument) -> tuple[Answers | None, list[FieldError]]:
     """Every error in the body at once, or the normalised answers."""
-    validator = _validator(instrument)
-    errors = [_schema_error(err) for err in validator.iter_errors(body)]
-    errors = [e for group in errors for e in group]
+    errors = schema_errors(_validator(instrument), body)
     if errors:
-        return None, sorted(errors, key=lambda e: e.field)
+        return None, errors
     return normalise(body, instrument)
 
 
@@ -154,21 +133,6 @@ def clean_comment(text: str | None) -> str | None:
         return None
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
     return text or None
-
-
-def _schema_error(err) -> list[FieldError]:
-    path = ".".join(str(p) for p in err.absolute_path)
-    if err.validator == "additionalProperties":
-        allowed = set(err.schema.get("properties", {}))
-        return [
-            FieldError(f"{path}.{name}" if path else name, "unknown field", "unknown_field")
-            for name in sorted(set(err.instance) - allowed)
-        ]
-    if err.validator == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else ""
-        return [FieldError(f"{path}.{missing}" if path else missing, "required", "required")]
-    code = {"type": "wrong_type", "minimum": "out_of_range", "maximum": "out_of_range"}.get(err.validator, "invalid")
-    return [FieldError(path or "(body)", err.message, code)]
 
 
 def client_hash(address: str | None, moment: datetime) -> str | None:

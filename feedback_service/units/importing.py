@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..transactions import transaction
-from ..text import has_control
+from ..validation import has_control
 
 PROVINCE_CODE_WIDTH = 2
 COMMUNE_CODE_WIDTH = 5

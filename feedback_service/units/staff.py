@@ -15,7 +15,7 @@ from ..people.audit import audit
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..summaries.read import bump_generation
-from ..text import has_control, nfc
+from ..validation import has_control, nfc
 
 # Mirror the column sizes, so a long value is a message rather than a database error.
 COUNTER_CODE_MAX = 40
