@@ -77,8 +77,22 @@ def change_password():
                            forced=current_user.must_change_password), 422 if error else 200
 
 
+# Removed from anywhere in a URL by browsers, before anything else is read.
+_BROWSER_DROPS = dict.fromkeys(map(ord, "\t\n\r"))
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_CONTROLS = frozenset(map(chr, [*range(0x20), 0x7F]))
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: a crafted ?next= must not send a user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site: a crafted ?next= must not send a user elsewhere.
+
+    Judged as a browser would read it (WHATWG URL parsing): tabs and newlines anywhere are
+    dropped, leading and trailing spaces and C0 controls stripped, backslashes taken for
+    slashes — so `/%09/evil.example` is `//evil.example`, another site. What is left must be
+    a path with a single leading slash and no control character (which also keeps CR/LF
+    out of the Location header).
+    """
+    path = (target or "").translate(_BROWSER_DROPS).strip(_C0_AND_SPACE).replace("\\", "/")
+    if path.startswith("/") and not path.startswith("//") and not any(ch in _CONTROLS for ch in path):
+        return path
     return url_for("dashboard.home")
