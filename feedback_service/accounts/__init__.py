@@ -6,14 +6,14 @@ account after repeated failures. A user holding a temporary password is sent to
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..abuse import client_address
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..users import AccountError, authenticate, change_own_password
+from ..users import AccountError, authenticate, change_own_password, log_out
 
 accounts = Blueprint("accounts", __name__)
 
@@ -35,14 +35,16 @@ def login():
         return redirect(url_for("dashboard.home"))
     error = None
     if request.method == "POST":
-        user, reason = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if user is not None:
             login_user(user)
             if user.must_change_password:
                 return redirect(url_for("accounts.change_password", next=request.args.get("next")))
             return redirect(_safe_next(request.args.get("next")))
-        error = (_("Tài khoản tạm khoá do đăng nhập sai nhiều lần. Vui lòng thử lại sau.")
-                 if reason == "locked" else _("Sai tên đăng nhập hoặc mật khẩu."))
+        # One answer for a wrong, unknown or locked account: it must not tell which usernames exist.
+        error = _("Sai tên đăng nhập hoặc mật khẩu. Sau %(n)s lần sai liên tiếp, tài khoản bị tạm khoá "
+                  "%(minutes)s phút.", n=current_app.config["LOGIN_MAX_FAILURES"],
+                  minutes=max(1, round(current_app.config["LOGIN_LOCK_SECONDS"] / 60)))
     status = 401 if error else 200
     return render_template("accounts/login.html", error=error,
                            username=request.form.get("username", "")), status
@@ -51,6 +53,7 @@ def login():
 @accounts.post("/logout")
 @login_required
 def logout():
+    log_out(current_user._get_current_object())
     logout_user()
     flash(_("Đã đăng xuất."))
     return redirect(url_for("accounts.login"))
