@@ -63,9 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = RowId
     _register_blueprints(app)
 
-    from . import cli, errors
+    from . import cli, errors, security_headers
 
     errors.init_app(app)
+    security_headers.init_app(app)
     cli.init_app(app)
     return app
 
