@@ -149,7 +149,9 @@ def authenticate(username: str, password: str) -> User | None:
     A locked, closed, unknown or wrong account all come back alike (and take as long:
     a hash is checked in every case), so the answer never tells which usernames exist.
     """
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    username = username.strip()
+    # No username holds a NUL (and PostgreSQL refuses one in a query): simply no such account.
+    user = db.session.scalar(select(User).where(User.username == username)) if "\x00" not in username else None
     # End the read before counting: the counting transaction must begin with its write
     # (SQLite cannot turn a read snapshot that another login has since changed into a write).
     db.session.commit()
