@@ -3,6 +3,7 @@
 The login form is public by design (it is the way in); it is rate limited and locks an
 account after repeated failures. A user holding a temporary password is sent to
 `/account/password` first, and the dashboard refuses every page until it is changed.
+A logout ends the user's sessions on the server (`users.log_out`), not only in the browser.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    # A password reset bumps the version: older sessions stop here.
+    # A password change or reset, a logout, a role change or closing the account bumps the
+    # version: older sessions (and copies of their cookie) stop here.
     return user if user is not None and str(user.session_version) == version else None
 
 
