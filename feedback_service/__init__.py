@@ -53,18 +53,21 @@ def create_app(config: dict | None = None) -> Flask:
 
     from werkzeug.routing import IntegerConverter
 
+    from .models import ROW_ID_MAX
+
     class RowId(IntegerConverter):
         """`<id:…>`: a database row id. Out of range is 404, not an overflow in the driver."""
 
         def __init__(self, url_map) -> None:
-            super().__init__(url_map, min=1, max=2**31 - 1)
+            super().__init__(url_map, min=1, max=ROW_ID_MAX)
 
     app.url_map.converters["id"] = RowId
     _register_blueprints(app)
 
-    from . import cli, errors
+    from . import cli, errors, security_headers
 
     errors.init_app(app)
+    security_headers.init_app(app)
     cli.init_app(app)
     return app
 

@@ -41,6 +41,8 @@ def _wants_json() -> bool:
 
 
 _PAGE_TEXT = {
+    400: (_l("Yêu cầu không hợp lệ"), _l("Trang hoặc biểu mẫu gửi lên không dùng được. Vui lòng quay lại, "
+                                         "tải lại trang và thử lại.")),
     404: (_l("Không tìm thấy trang"), _l("Mã QR này không còn hiệu lực hoặc không đúng. Vui lòng quét lại "
                                          "mã QR tại quầy hoặc hỏi cán bộ tiếp nhận.")),
     413: (_l("Nội dung quá dài"), _l("Góp ý của Ông/Bà quá dài. Vui lòng rút gọn và gửi lại.")),

@@ -273,6 +273,35 @@ def test_inbox_is_paginated(app, world):
     assert "Trang 1/2" in first and "Trang 2/2" in second
 
 
+# A page number as typed or forged: too big for the database, not ASCII, not a number.
+HUGE = "1" + "0" * 30
+
+
+@pytest.mark.parametrize("page, shown", [
+    (HUGE, "Trang 2/2"), ("9223372036854775808", "Trang 2/2"), ("3", "Trang 2/2"),  # past the end: the last
+    ("²", "Trang 1/2"), ("-3", "Trang 1/2"), ("abc", "Trang 1/2"), ("", "Trang 1/2"),
+])
+def test_odd_page_numbers_in_the_inbox_show_a_page_not_500(app, world, page, shown):
+    desk = world["desk"]
+    for day in range(26):
+        old_rating(desk, date(2026, 10, 1) + timedelta(days=day), overall=1)
+    workflow.backfill()
+    response = logged_in(app, "chu-tich").get(f"/dashboard/units/01273/cases?page={page}")
+    assert response.status_code == 200
+    assert shown in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("assignee_id", [HUGE, "9223372036854775808", "²", "-1", "0", "x"])
+def test_odd_assignee_ids_are_refused_without_a_500(app, client, world, assignee_id):
+    case_id = case_of(submit(client, negative(counter_token(world["desk"])))).id
+    chair = logged_in(app, "chu-tich")
+    response = post(chair, f"/dashboard/cases/{case_id}/assign", assignee_id=assignee_id)
+    assert response.status_code == 302
+    assert "Không thể thực hiện thao tác này" in chair.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case_id).status == "new"
+
+
 # --- scoping, roles, phone, CSRF -----------------------------------------------------------
 
 # A comment whose first 80 characters hold markup: the excerpt must escape it.

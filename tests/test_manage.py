@@ -279,6 +279,19 @@ def test_another_communes_ids_are_404(app, world):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("counter_id", ["²", "1" + "0" * 30, "9223372036854775808", "١", "-1", "1e3", "0"])
+def test_odd_counter_ids_in_forms_are_404_not_500(app, world, counter_id):
+    """A counter id that is no row id (a superscript digit, too big for the database, …)."""
+    client = logged_in(app, "chu-tich")
+    before = snapshot()
+    for path, data in [
+        (f"/dashboard/officers/{world['clerk'].code}/assign", {"counter_id": counter_id}),
+        ("/dashboard/units/01273/manage/officers", {"code": "CB-0070", "name": "A", "counter_id": counter_id}),
+    ]:
+        assert post(client, path, **data).status_code == 404, path
+    assert snapshot() == before
+
+
 def test_viewer_post_is_403(app, world):
     client = logged_in(app, "xem")
     before = snapshot()

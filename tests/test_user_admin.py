@@ -232,3 +232,10 @@ def test_cli_without_password_issues_a_temporary_one(world, runner):
 def test_the_admins_pages_show_the_accounts_link_and_others_do_not(world):
     assert "/dashboard/users" in logged_in(world, "quan-tri").get("/dashboard/units/04").get_data(as_text=True)
     assert "/dashboard/users" not in logged_in(world, "chu-tich").get("/dashboard/units/01273").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["1" + "0" * 30, "9223372036854775808", "²", "-2", "abc"])
+def test_odd_page_numbers_on_the_accounts_page_are_not_500(world, page):
+    response = logged_in(world, "quan-tri").get(f"/dashboard/users?page={page}")
+    assert response.status_code == 200
+

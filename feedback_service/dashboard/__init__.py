@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from .. import clock
+from .form_input import refuse_nul_characters
 from .labels import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, label
 
 dashboard = Blueprint("dashboard", __name__)
@@ -23,6 +24,10 @@ def local_time(moment) -> str:
 @dashboard.app_template_global("case_label")
 def case_label(kind: str, code: str) -> str:
     return label({"status": STATUS_LABELS, "reason": REASON_LABELS, "action": ACTION_LABELS}[kind], code)
+
+
+# Before the login check: an odd URL is refused as it is, not carried into ?next=.
+dashboard.before_request(refuse_nul_characters)
 
 
 @dashboard.before_request

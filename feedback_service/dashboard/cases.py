@@ -20,6 +20,7 @@ from ..models.cases import CASE_STATUSES
 from ..units.tree import subtree_ids
 from . import dashboard
 from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
+from .form_input import page_number, row_id
 
 PAGE_SIZE = 25
 # Enough of a comment to tell cases apart at a glance; the case page has it whole.
@@ -64,17 +65,17 @@ def inbox_query(unit, today):
 @dashboard.get("/units/<code>/cases")
 def unit_cases(code: str):
     unit = visible_unit(code)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = workflow.local_today()
     query, status, overdue_only = inbox_query(unit, today)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = page_number(request.args.get("page"), last=pages)  # past the end: the last page
     # The page's ids first (an index walk on unit, created_at), then only those rows with
     # their relations: joining every case of a province before the LIMIT would sort them all.
     order = (Case.created_at.desc(), Case.id.desc())
     page_ids = query.with_only_columns(Case.id).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     rows = list(db.session.scalars(select(Case).where(Case.id.in_(page_ids.scalar_subquery()))
                                    .options(*INBOX_LOADS).order_by(*order)))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("dashboard/cases.html", unit=unit, cases=rows, status=status,
                            overdue_only=overdue_only, page=page, pages=pages, total=total, today=today,
                            statuses=CASE_STATUSES, is_overdue=workflow.is_overdue)
@@ -123,7 +124,8 @@ def _act(case_id: int, change) -> object:
 @dashboard.post("/cases/<id:case_id>/assign")
 def case_assign(case_id: int):
     def change(case: Case) -> None:
-        assignee = db.session.get(User, request.form.get("assignee_id", type=int) or 0)
+        assignee_id = row_id(request.form.get("assignee_id"))
+        assignee = db.session.get(User, assignee_id) if assignee_id else None
         if assignee is None:
             raise workflow.IllegalTransition("no such user")
         workflow.assign(case, _me(), assignee)

@@ -20,6 +20,7 @@ from ..models import Counter, Officer, Unit
 from ..models.users import ACTING_ROLES
 from . import dashboard
 from .access import can_see, require_acting_role, visible_unit
+from .form_input import row_id
 
 # Lets any dashboard template ask `current_user.role in ACTING_ROLES` (the overview's link).
 dashboard.add_app_template_global(ACTING_ROLES, "ACTING_ROLES")
@@ -62,9 +63,10 @@ def _chosen_counter() -> Counter | None:
     raw = request.form.get("counter_id", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    counter_id = row_id(raw)
+    if counter_id is None:
         abort(404)
-    return _visible_counter(int(raw))
+    return _visible_counter(counter_id)
 
 
 def _apply(unit: Unit, change, form: str | None = None, fields: tuple[str, ...] = ()):

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
 from . import dashboard
+from .form_input import page_number
 
 PAGE_SIZE = 50
 ROLE_LABELS = {
@@ -118,7 +119,7 @@ def _apply(change):
 
 def _page(issued: tuple[User, str] | None = None, refill=None, status: int = 200):
     search = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     query = select(User).outerjoin(Unit, User.unit_id == Unit.id)
     if search:
         pattern = f"%{search}%"

@@ -9,6 +9,10 @@ from .units import Counter, Officer, Unit
 from .users import User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
+# Ids are INTEGER columns (32-bit on PostgreSQL): a bigger number is no row, and must not
+# reach a query, where the driver would overflow.
+ROW_ID_MAX = 2**31 - 1
+
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
            "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User",
            "Case", "CaseEvent"]

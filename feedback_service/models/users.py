@@ -32,7 +32,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Bumped on every password change: sessions made before it are refused.
+    # Bumped on every password change, logout, role change and closing: sessions made before
+    # it are refused (a session stores it with the id, see get_id).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # Set when an admin issues a temporary password: the holder must choose their own
     # before any dashboard page opens, so the admin never knows a password in use.

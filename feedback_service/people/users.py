@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .audit import audit
@@ -132,30 +132,74 @@ def change_role(user: User, role: str, unit: Unit | None, actor: str) -> None:
     db.session.commit()
 
 
+def log_out(user: User) -> None:
+    """End the user's sessions on the server, not only the browser's cookie: a copy of the
+    cookie taken before the logout must not open the dashboard. Sessions carry no id of
+    their own, so this ends the user's sessions in every browser (as a reset does)."""
+    _end_sessions(user)
+    db.session.commit()
+
+
 def is_locked(user: User, now: datetime | None = None) -> bool:
     return user.locked_until is not None and as_utc(user.locked_until) > (now or clock.now())
 
 
-def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
-    """(user, None) on success; (None, reason) with reason "invalid" or "locked"."""
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+def authenticate(username: str, password: str) -> User | None:
+    """The account, when the password is right and the account open; else None.
+
+    A locked, closed, unknown or wrong account all come back alike (and take as long:
+    a hash is checked in every case), so the answer never tells which usernames exist.
+    """
+    username = username.strip()
+    # No username holds a NUL (and PostgreSQL refuses one in a query): simply no such account.
+    user = db.session.scalar(select(User).where(User.username == username)) if "\x00" not in username else None
+    # End the read before counting: the counting transaction must begin with its write
+    # (SQLite cannot turn a read snapshot that another login has since changed into a write).
+    db.session.commit()
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
-        return None, "invalid"
+        return None
     now = clock.now()
-    if is_locked(user, now):
-        return None, "locked"
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-            user.failed_logins = 0
-            audit("system", "user.locked", user.actor, {})
-        db.session.commit()
-        return None, "invalid"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        _count_failure(user, now)
+        return None
+    return user if _record_login(user, now) else None
+
+
+def _open(now: datetime):
+    """The account is not locked at `now` — re-checked by the database inside each write."""
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    """Count one wrong password in the database itself (`failed_logins + 1`), so failures
+    arriving at once all count; the one that reaches the limit locks the account. While it
+    is locked nothing is counted (the row no longer matches)."""
+    failures = db.session.execute(
+        update(User).where(User.id == user.id, _open(now))
+        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+        .execution_options(synchronize_session=False)).scalar()
+    if failures is not None and failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        # Still in the counting transaction, which holds the row: no other failure slips between.
+        db.session.execute(
+            update(User).where(User.id == user.id)
+            .values(failed_logins=0, locked_until=now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"]))
+            .execution_options(synchronize_session=False))
+        audit("system", "user.locked", user.actor, {})
     db.session.commit()
-    return user, None
+    db.session.expire(user, ["failed_logins", "locked_until"])
+
+
+def _record_login(user: User, now: datetime) -> bool:
+    """Clear the failures of a right password — unless a concurrent burst has just locked
+    the account, in which case the lock stands and the login is refused."""
+    opened = db.session.execute(
+        update(User).where(User.id == user.id, _open(now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    db.session.expire(user, ["failed_logins", "locked_until", "last_login_at"])
+    return opened
 
 
 def temporary_password() -> str:
