@@ -4,8 +4,8 @@ one helper every enqueue goes through.
 The job functions live in `worker/`, thin wrappers over the domain packages. The
 package names them here, once, by dotted path (RQ's own way), so nothing in the
 package imports `worker/` and a worker resolves them at run time.
-`tests/test_processes.py` checks the Procfile's worker consumes every queue, and
-`tests/test_jobs.py` that every name below resolves to a function.
+`tests/jobs/test_processes.py` checks the Procfile's worker consumes every queue, and
+`tests/pure/test_jobs.py` that every name below resolves to a function.
 """
 from __future__ import annotations
 

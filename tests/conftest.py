@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 from app_config import app_config  # noqa: E402
 from calendar_days import CALENDAR_DAYS  # noqa: E402

@@ -3,7 +3,7 @@
 Scoping first, role second (as for cases): a counter or officer outside the user's
 subtree is 404 for everyone, and only then is a viewer's change refused with 403.
 A refused change flashes why and redirects back like a done one (302), changing nothing:
-the route walker in tests/test_dashboard_scoping.py posts bare forms and expects a redirect.
+the route walker in tests/web/test_dashboard_scoping.py posts bare forms and expects a redirect.
 What the user typed into the refused form rides along in the session, read once by the
 page, which puts it back in that form beside the reason — nobody retypes a name.
 """

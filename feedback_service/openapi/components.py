@@ -1,7 +1,7 @@
 """Shared pieces of the spec: the error envelope, the summary figures, parameters.
 
 Response schemas say `additionalProperties: false` on purpose: a field added to a
-route and not here makes tests/test_openapi.py fail, so the spec cannot drift
+route and not here makes tests/web/test_openapi.py fail, so the spec cannot drift
 silently from what the routes answer.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedback_service.config import from_environment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CODE = [*ROOT.joinpath("feedback_service").rglob("*.py"), *ROOT.joinpath("worker").rglob("*.py"),
         *ROOT.joinpath("migrations").rglob("*.py")]
 

@@ -76,7 +76,7 @@ def test_the_citizen_form_database_error_logs_no_phone_or_comment(app, client, j
 
 # --- gunicorn's access log --------------------------------------------------
 
-GUNICORN_CONF = Path(__file__).resolve().parent.parent / "config" / "gunicorn.conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py"
 TOKEN = "MQ.aZ3kQw.secret-signature"
 ADDRESS = "203.113.45.67"
 

@@ -20,7 +20,7 @@ from rq import Queue
 from feedback_service.extensions import rq_redis
 from feedback_service.jobs import ALL_QUEUES, enqueue
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from find_redis import choose_redis, free_port  # noqa: E402

@@ -13,7 +13,7 @@ from calendar_days import CALENDAR_DAYS, HANOI
 from feedback_service import clock
 from feedback_service.models.units import utcnow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Calls that would read the system calendar behind the clock's back.
 SYSTEM_CALENDAR = re.compile(r"\bdatetime\.now\(|\bdatetime\.utcnow\(|\bdate\.today\(")
 

@@ -24,7 +24,7 @@ from feedback_service.jobs import AGGREGATION
 from feedback_service.clock import local_day
 from feedback_service.ratings.tokens import counter_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres_too
 
 

@@ -17,7 +17,7 @@ from feedback_service.models import PendingFold, Rating
 from feedback_service.clock import local_day
 from feedback_service.jobs import PERIODIC_JOBS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_periodic_job_names_a_real_function_and_setting(app):
