@@ -26,6 +26,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+# The days the service reasons about. A period asked for outside them is refused where it
+# is read (API, dashboard): year 1 or 9999 would only overflow the period arithmetic.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
 # (moment the clock was set to, time.monotonic() when it was set); None: the system clock.
 _set_at: tuple[datetime, float] | None = None
 

@@ -4,6 +4,9 @@ Every error leaves as the one envelope of `errors.api_error_response`.
 """
 from flask import Blueprint
 
+from ..validation import refuse_nul_characters
+
 api = Blueprint("api", __name__)
+api.before_request(refuse_nul_characters)
 
 from . import counters, ratings, summaries  # noqa: E402,F401  (routes register on import)

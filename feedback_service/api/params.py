@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import request
 
+from ..clock import EARLIEST_DAY, LATEST_DAY
 from ..errors import ApiError
 
 
@@ -22,6 +23,10 @@ def period() -> tuple[date | None, date | None]:
                 raise ValueError(raw)
         except ValueError:
             errors.append({"field": name, "code": "invalid_date", "message": "expected YYYY-MM-DD"})
+            continue
+        if not EARLIEST_DAY <= parsed[name] <= LATEST_DAY:
+            errors.append({"field": name, "code": "out_of_range",
+                           "message": f"a day from {EARLIEST_DAY} to {LATEST_DAY}"})
     if not errors and parsed["from"] and parsed["to"] and parsed["from"] > parsed["to"]:
         errors.append({"field": "from", "code": "invalid_period", "message": "'from' is after 'to'"})
     if errors:

@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from .form_input import refuse_nul_characters
+from ..validation import refuse_nul_characters
 from .labels import ACTION_LABELS, REASON_LABELS, STATUS_LABELS, label
 
 dashboard = Blueprint("dashboard", __name__)

@@ -7,8 +7,6 @@ would overflow (a 500).
 """
 from __future__ import annotations
 
-from flask import abort, request
-
 from ..models import ROW_ID_MAX
 
 # No list here comes near it; it keeps OFFSET well inside every driver's integers.
@@ -39,12 +37,3 @@ def page_number(raw: str | None, last: int | None = None) -> int:
     if last is not None:
         page = min(page, last)
     return max(page, 1)
-
-
-def refuse_nul_characters() -> None:
-    """400 for a NUL character anywhere in the path, query or form: no name, code or
-    comment holds one, and PostgreSQL refuses it in any text (a 500 deep in a query)."""
-    texts = [request.path, *request.args.keys(), *request.args.values(),
-             *request.form.keys(), *request.form.values()]
-    if any("\x00" in text for text in texts):
-        abort(400)

@@ -24,9 +24,6 @@ RECENT_DAYS = 30
 MAX_CUSTOM_DAYS = 3 * 366
 # Up to about a quarter the trend is read by week, beyond by month.
 WEEKLY_UP_TO_DAYS = 95
-# A custom date outside these years is a typo (0202 for 2022), and at the calendar's ends
-# the month and UTC arithmetic of the summaries would overflow.
-EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,8 @@ def _strict_date(raw: str | None) -> date:
     if not raw or len(raw) != 10:
         raise ValueError(raw)
     day = date.fromisoformat(raw)
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
+    # A custom date outside the service's years is a typo (0202 for 2022).
+    if not clock.EARLIEST_DAY <= day <= clock.LATEST_DAY:
         raise ValueError(raw)
     return day
 

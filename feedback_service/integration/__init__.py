@@ -7,8 +7,10 @@ from flask import Blueprint, g, request
 
 from ..people.api_clients import client_for_key, in_scope
 from ..errors import ApiError
+from ..validation import refuse_nul_characters
 
 integration = Blueprint("integration", __name__)
+integration.before_request(refuse_nul_characters)
 
 
 @integration.before_request

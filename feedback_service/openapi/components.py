@@ -188,9 +188,11 @@ def summary_schemas() -> dict[str, Schema]:
 
 PERIOD_PARAMETERS: list[Schema] = [
     {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-     "description": "First local day counted, YYYY-MM-DD (inclusive).", "example": "2026-01-01"},
+     "description": "First local day counted, YYYY-MM-DD (inclusive), from 2000-01-01 to 2099-12-31 "
+                    "(`out_of_range` otherwise).", "example": "2026-01-01"},
     {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-     "description": "Last local day counted, YYYY-MM-DD (inclusive); not before `from`.",
+     "description": "Last local day counted, YYYY-MM-DD (inclusive); not before `from`, "
+                    "from 2000-01-01 to 2099-12-31.",
      "example": "2026-03-31"},
 ]
 
