@@ -53,11 +53,6 @@ def _payload(token: str) -> tuple[int, int]:
     return counter_id, version
 
 
-def counter_id_from_token(token: str) -> int:
-    """The counter id a token claims, signature checked; no database read."""
-    return _payload(token)[0]
-
-
 def counter_from_token(token: str) -> Counter:
     """The active counter a token opens, or TokenInvalid."""
     counter_id, version = _payload(token)
