@@ -74,12 +74,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per audience, its auth declared here where it is registered."""
+    from .accounts import accounts
     from .api import api
     from .citizen import citizen
-    from .health import health
-    from .accounts import accounts
     from .dashboard import dashboard
     from .extensions import csrf
+    from .health import health
     from .integration import integration
     from .openapi import api_docs
 

@@ -6,9 +6,9 @@ import logging
 from flask import current_app
 from redis.exceptions import RedisError
 
-from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import redis_client
 from feedback_service.jobs import FOLD_PENDING_KEY
+from feedback_service.summaries.fold import fold_all
 
 from . import in_app_context
 

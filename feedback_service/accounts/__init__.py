@@ -11,10 +11,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..ratings.abuse import client_address
 from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..people.users import AccountError, authenticate, change_own_password, log_out
+from ..ratings.abuse import client_address
 
 accounts = Blueprint("accounts", __name__)
 

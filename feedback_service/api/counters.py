@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from ..ratings import qr
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Unit
 from ..people.operators import Operator, UnknownKey, current_operator
+from ..ratings import qr
 from ..ratings.tokens import counter_url
 from ..units.tree import subtree_ids
 from . import api

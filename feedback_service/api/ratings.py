@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
-from ..ratings.abuse import client_address, cooldown_flag, counter_allowance_flag, limit_per_ip
 from ..errors import ApiError
 from ..extensions import db, limiter
-from ..ratings.instrument import current_instrument
 from ..models import Officer
+from ..ratings.abuse import client_address, cooldown_flag, counter_allowance_flag, limit_per_ip
+from ..ratings.instrument import current_instrument
 from ..ratings.submission import store_rating, validate_submission
 from ..ratings.tokens import TokenInvalid, counter_from_token
 from . import api

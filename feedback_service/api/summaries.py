@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from ..summaries.disclosure import publish
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Unit
+from ..summaries.disclosure import publish
 from ..summaries.read import scope_summary, unit_summary
 from . import api
 from .params import period

@@ -15,10 +15,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import or_, select, update
 
 from .. import clock
-from ..units.tree import in_subtree
 from ..extensions import db, redis_client
-from ..models import Case, User
 from ..jobs import DEFAULT, NOTIFY_CASE, enqueue
+from ..models import Case, User
+from ..units.tree import in_subtree
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from flask import current_app
 from sqlalchemy import and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..people.audit import audit
-from ..units.tree import in_subtree
+from .. import clock
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.cases import OPEN_STATUSES
 from ..models.users import ACTING_ROLES
+from ..people.audit import audit
 from ..ratings.negative import negative_reasons
-from .. import clock
+from ..units.tree import in_subtree
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 SYSTEM_ACTOR = "system"

@@ -15,13 +15,13 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..ratings.abuse import HONEYPOT, HONEYPOT_FIELD, client_address, limit_per_ip
+from .. import clock
 from ..clock import as_utc, local_day
 from ..dossiers.tokens import dossier_from_token
-from .. import clock
 from ..extensions import db, limiter
-from ..ratings.instrument import current_instrument
 from ..models import Dossier, Rating
+from ..ratings.abuse import HONEYPOT, HONEYPOT_FIELD, client_address, limit_per_ip
+from ..ratings.instrument import current_instrument
 from ..ratings.submission import store_rating, validate_submission
 from ..ratings.tokens import TokenInvalid
 from . import citizen

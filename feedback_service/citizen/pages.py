@@ -5,11 +5,11 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..extensions import limiter
+from ..models import Counter, Officer
 from ..ratings.abuse import (HONEYPOT, HONEYPOT_FIELD, client_address, cooldown_flag, counter_allowance_flag,
                              limit_per_ip)
-from ..extensions import limiter
 from ..ratings.instrument import current_instrument
-from ..models import Counter, Officer
 from ..ratings.submission import store_rating, validate_submission
 from ..ratings.tokens import TokenInvalid, counter_from_token
 from . import citizen

@@ -12,13 +12,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..ratings import qr
 from ..extensions import db
 from ..i18n import pick
-from ..ratings.instrument import current_instrument
 from ..models import Counter
-from ..ratings.tokens import counter_url
 from ..people.operators import UnknownKey, current_operator
+from ..ratings import qr
+from ..ratings.instrument import current_instrument
+from ..ratings.tokens import counter_url
 from . import citizen
 
 

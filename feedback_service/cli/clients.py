@@ -5,9 +5,9 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from ..people.api_clients import create_client, revoke_client
 from ..extensions import db
 from ..models import IntegrationClient, Unit
+from ..people.api_clients import create_client, revoke_client
 from .lookup import unit_or_fail
 
 

@@ -5,10 +5,10 @@ import click
 from flask import Flask, current_app
 
 from ..demo.cao_bang import DEMO_DAYS, DemoDataError, first_counter_id, load_demo
-from ..units.importing import ImportRefused
 from ..extensions import db
 from ..models import Counter
 from ..ratings.tokens import counter_url
+from ..units.importing import ImportRefused
 from .units import Refused
 
 

@@ -14,13 +14,14 @@ import click
 from flask import Flask
 
 from ..dossiers.records import (DossierInvalid, Lookups, apply_update, check_registration, check_update,
-                        existing_dossiers)
+                                existing_dossiers)
 from ..dossiers.records import register as register_dossier
 from ..summaries.read import bump_generation
-from ..units.importing import CsvReport, CsvRow, RowProblem, read_csv
-from ..units.importing import _unknown_unit as unknown_unit_reason
-from .units import run_csv_import
 from ..transactions import transaction
+from ..units.importing import CsvReport, CsvRow, RowProblem
+from ..units.importing import _unknown_unit as unknown_unit_reason
+from ..units.importing import read_csv
+from .units import run_csv_import
 
 DOSSIER_COLUMNS = ("code", "unit_code", "counter_code", "officer_code", "procedure_code", "procedure_name",
                    "received_at", "due_at", "channel", "returned_at", "late")

@@ -5,10 +5,10 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..units.tree import in_subtree
 from ..extensions import db
 from ..models import Unit
 from ..models.users import ACTING_ROLES
+from ..units.tree import in_subtree
 
 
 def can_see(unit: Unit) -> bool:

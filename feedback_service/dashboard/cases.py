@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from ..cases import workflow
 from ..extensions import db
-from ..ratings.instrument import load_instrument
 from ..models import Case, Dossier, Rating, User
 from ..models.cases import CASE_STATUSES
+from ..ratings.instrument import load_instrument
 from ..units.tree import subtree_ids
 from . import dashboard
 from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit

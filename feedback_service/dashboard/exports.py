@@ -19,10 +19,10 @@ from sqlalchemy.orm import joinedload
 from ..cases import workflow
 from ..extensions import db
 from ..i18n import pick
-from ..ratings.instrument import current_instrument
 from ..models import Case, Officer, Rating
-from ..units.tree import subtree_ids
+from ..ratings.instrument import current_instrument
 from ..summaries.scoring import MIN_ANSWERS
+from ..units.tree import subtree_ids
 from . import dashboard, local_time, queries
 from .access import visible_unit
 from .cases import inbox_query

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..units import staff as management
 from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..models.users import ACTING_ROLES
+from ..units import staff as management
 from . import dashboard
 from .access import can_see, require_acting_role, visible_unit
 from .form_input import row_id

@@ -13,12 +13,11 @@ from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..i18n import pick
-from ..ratings.instrument import current_instrument
 from ..models import Counter, Officer, Rating, Unit
-from ..summaries.scoring import LEVELS
+from ..ratings.instrument import current_instrument
 from ..summaries.read import scope_summary, unit_summary
+from ..summaries.scoring import LEVELS, MIN_ANSWERS
 from ..units.tree import subtree_ids
-from ..summaries.scoring import MIN_ANSWERS
 from . import charts, dashboard, queries
 from .access import can_see, home_unit, visible_unit
 from .periods import PERIOD_KEYS, Period, from_request

@@ -17,6 +17,7 @@ from flask import flash, request
 from flask_babel import gettext as _
 
 from .. import clock
+
 PERIOD_KEYS = ("recent", "month", "last_month", "quarter", "year", "custom")
 DEFAULT_PERIOD = "recent"
 RECENT_DAYS = 30

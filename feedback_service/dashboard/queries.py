@@ -16,10 +16,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Counter, Officer, Rating, SummaryAnswer
 from ..models.summaries import DAY
-from ..summaries.scoring import LEVELS, satisfaction_pct
 from ..summaries.read import figures_by_scope
+from ..summaries.scoring import LEVELS, MIN_ANSWERS, satisfaction_pct
 from ..units.tree import subtree_ids
-from ..summaries.scoring import MIN_ANSWERS
 from .periods import Period
 
 

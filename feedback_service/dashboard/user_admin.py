@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from ..people import users as accounts
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
+from ..people import users as accounts
 from . import dashboard
 from .form_input import page_number
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..extensions import db
-from ..ratings.instrument import Instrument
 from ..models import Counter, Officer
+from ..ratings.instrument import Instrument
 
 # Office hours of a one-stop counter, local time: mornings and afternoons, weekdays.
 OFFICE_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))

@@ -16,17 +16,17 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from ..summaries.fold import fold_all
+from .. import clock
 from ..cases.workflow import backfill
 from ..config import PROJECT_ROOT
+from ..extensions import db
+from ..models import Counter, PendingFold, Rating, Unit
+from ..ratings.instrument import current_instrument
+from ..summaries.fold import fold_all
+from ..transactions import transaction
+from ..units.importing import CsvReport, DivisionReport, import_counters, import_divisions, import_officers, read_csv
 from .answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
 from .dossiers import DossierReport, add_dossiers
-from ..extensions import db
-from ..units.importing import CsvReport, DivisionReport, import_counters, import_divisions, import_officers, read_csv
-from ..ratings.instrument import current_instrument
-from ..models import Counter, PendingFold, Rating, Unit
-from ..transactions import transaction
-from .. import clock
 
 DEMO_PROVINCE = "04"  # Cao Bằng
 DEMO_DIR = PROJECT_ROOT / "config" / "demo"

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from .answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
-from ..extensions import db
-from ..ratings.instrument import current_instrument
-from ..models import Counter, Dossier, PendingFold, Rating, Unit
 from ..cases.working_days import WorkingCalendar
+from ..extensions import db
+from ..models import Counter, Dossier, PendingFold, Rating, Unit
+from ..ratings.instrument import current_instrument
+from .answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
 
 # (code, name, working days to the result). Illustrative codes, not the national catalogue's.
 PROCEDURES = (

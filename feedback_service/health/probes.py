@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import clock
 from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
-from ..models import PendingFold, Rating
 from ..jobs import ALL_QUEUES
+from ..models import PendingFold, Rating
 from . import health
 
 

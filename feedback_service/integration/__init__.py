@@ -5,8 +5,8 @@ touches with `require_scope`.
 """
 from flask import Blueprint, g, request
 
-from ..people.api_clients import client_for_key, in_scope
 from ..errors import ApiError
+from ..people.api_clients import client_for_key, in_scope
 from ..validation import refuse_nul_characters
 
 integration = Blueprint("integration", __name__)

@@ -9,19 +9,18 @@ from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..ratings import qr
-from ..people.api_clients import in_scope
-from ..dossiers.tokens import dossier_url
 from ..dossiers.records import (BATCH_MAX_ITEMS, DossierForbidden, DossierInvalid, Lookups, Outcome, apply_update,
-                        as_utc, check_registration, check_update, existing_dossiers, register)
+                                as_utc, check_registration, check_update, existing_dossiers, register)
+from ..dossiers.tokens import dossier_url
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Dossier, Unit
+from ..people.api_clients import in_scope
+from ..ratings import qr
 from ..summaries.read import bump_generation
-from ..validation import has_control, nfc
 from ..units.tree import subtree_ids
+from ..validation import has_control, nfc
 from . import integration
-
 
 # A batch of 1,000 dossiers is about 500 KB of JSON; the app-wide limit stays small.
 # Sized for a receipt printer (~3 cm at 203 dpi); `?size=` asks for another.

@@ -5,10 +5,10 @@ from flask import jsonify
 from sqlalchemy import select
 
 from ..api.params import period
-from ..summaries.disclosure import publish
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Counter, Officer, Unit
+from ..summaries.disclosure import publish
 from ..summaries.read import scope_summary
 from ..units.tree import subtree_ids
 from . import integration, require_scope

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import _HTTP_CODES
-from ..summaries.scoring import LEVELS
-from ..summaries.scoring import MIN_ANSWERS
+from ..summaries.scoring import LEVELS, MIN_ANSWERS
 
 Schema = dict[str, Any]
 

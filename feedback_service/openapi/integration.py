@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..dossiers import records as dossier_rules
-from ..ratings import qr
 from ..integration import dossiers as dossier_routes
+from ..ratings import qr
 from .components import PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, ref
 from .public import IF_NONE_MATCH, UNIT_CODE, image_responses, json_response
 

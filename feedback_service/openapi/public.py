@@ -1,9 +1,9 @@
 """The public part of the spec: ratings, summaries, counters and their QR codes, probes."""
 from __future__ import annotations
 
-from ..ratings import qr
 from ..api.counters import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from ..api.ratings import CHANNELS_ACCEPTED
+from ..ratings import qr
 from ..ratings.instrument import Instrument
 from ..ratings.submission import submission_schema
 from .components import ID, PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, path_counter_id, ref

@@ -7,11 +7,11 @@ import secrets
 
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..models import IntegrationClient, Unit
 from ..units.tree import in_subtree
 from .audit import audit
-from .. import clock
 
 KEY_PREFIX = "sk_"
 _LOOKUP_CHARS = 12

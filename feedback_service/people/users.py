@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .audit import audit
+from .. import clock
 from ..clock import as_utc
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
-from .. import clock
+from .audit import audit
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80

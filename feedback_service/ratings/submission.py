@@ -19,16 +19,16 @@ from flask import current_app
 from jsonschema import Draft202012Validator
 from sqlalchemy import insert
 
+from .. import clock
+from ..cases.notices import enqueue_notification
 from ..cases.workflow import open_case
 from ..clock import local_day
 from ..extensions import db
-from .. import clock
-from .instrument import Instrument
-from ..models import Counter, Dossier, Officer, PendingFold, Rating
-from ..cases.notices import enqueue_notification
 from ..jobs import nudge_aggregation
-from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
+from ..models import Counter, Dossier, Officer, PendingFold, Rating
 from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
+from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
+from .instrument import Instrument
 
 # ASCII digits only: "\d" would also take "٩" or "９", which no phone can dial.
 PHONE_PATTERN = re.compile(r"^(?:\+84|0)[0-9]{9,10}$")

@@ -15,15 +15,14 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .keys import VERIFIED_PREFIX
 from ..clock import as_utc
 from ..extensions import db
 from ..models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from ..models.summaries import DAY, MONTH
-from .read import bump_generation
-from ..units.tree import RollupMap
 from ..transactions import transaction
-
+from ..units.tree import RollupMap
+from .keys import VERIFIED_PREFIX
+from .read import bump_generation
 
 
 class Deltas:

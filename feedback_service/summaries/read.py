@@ -16,16 +16,15 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from . import trust
-from .keys import VERIFIED_PREFIX
 from ..clock import as_utc
 from ..extensions import db, redis_client
-from ..ratings.instrument import current_instrument
 from ..models import Dossier, SummaryAnswer, SummaryTotal, Unit
 from ..models.summaries import DAY, MONTH
-from .scoring import compose
+from ..ratings.instrument import current_instrument
 from ..units.tree import child_units, subtrees
-
+from . import trust
+from .keys import VERIFIED_PREFIX
+from .scoring import compose
 
 GENERATION_KEY = "sipas:summary:generation"
 log = logging.getLogger(__name__)

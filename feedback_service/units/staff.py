@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..people.audit import audit
 from ..extensions import db
 from ..models import Counter, Officer, Unit
+from ..people.audit import audit
 from ..summaries.read import bump_generation
 from ..validation import has_control, nfc
 

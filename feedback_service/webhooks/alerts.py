@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db, redis_client
-from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
 from ..jobs import DEFAULT, DELIVER_WEBHOOK, enqueue
+from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
 from ..ratings.negative import negative_reasons
 from ..units.tree import units_above
-from .. import clock
 
 EVENT_NEGATIVE = "rating.negative"
 SECRET_PREFIX = "whsec_"
