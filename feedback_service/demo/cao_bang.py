@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -99,7 +98,7 @@ def first_counter_id() -> int | None:
 
 def _add_history(report: DemoReport, desks: list[Counter], rng: random.Random, count: int, now: datetime) -> None:
     """Counter ratings and dossiers (some rated) over the demo's days, in one commit."""
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    zone = clock.local_zone()
     today = now.astimezone(zone).date()
     workdays = [d for d in (today - timedelta(days=n) for n in range(1, DEMO_DAYS + 1)) if d.weekday() < 5]
     everyone = [o for staff in officers_by_counter(desks).values() for o in staff]
@@ -112,7 +111,7 @@ def _add_history(report: DemoReport, desks: list[Counter], rng: random.Random, c
 def add_ratings(desks: list[Counter], rng: random.Random, count: int, workdays: list, weak: int | None) -> int:
     """Add (not commit) `count` past counter ratings at `desks` with their outbox rows."""
     instrument = current_instrument()
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    zone = clock.local_zone()
     officers = officers_by_counter(desks)
     # Busy counters (land, civil status) take more of the traffic.
     traffic = [rng.uniform(0.5, 2.0) for _ in desks]

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from .. import clock
 from ..cases.working_days import WorkingCalendar
 from ..extensions import db
 from ..models import Counter, Dossier, PendingFold, Rating, Unit
@@ -46,7 +45,7 @@ class DossierReport:
 def add_dossiers(desks: list[Counter], rng: random.Random, workdays: list[date], today: date,
                  weak_officer: int | None, calendar: WorkingCalendar) -> DossierReport:
     """Register the dossiers of `workdays` at `desks`, return and rate some, in one commit."""
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    zone = clock.local_zone()
     instrument = current_instrument()
     staff = officers_by_counter(desks)
     units = {u.id: u for u in db.session.query(Unit).filter(Unit.id.in_({d.unit_id for d in desks}))}

@@ -26,6 +26,7 @@ from ..clock import local_day
 from ..extensions import db
 from ..jobs import nudge_aggregation
 from ..models import Counter, Dossier, Officer, PendingFold, Rating
+from ..transactions import transaction
 from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
 from .instrument import Instrument
@@ -183,17 +184,13 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
     # Reads first: on SQLite the write lock is held from the first INSERT to the
     # commit, which bounds how many ratings a second all workers share.
     targets = alert_targets(rating)
-    try:
+    with transaction():
         db.session.add(rating)
         db.session.flush()
         db.session.execute(insert(PendingFold).values(rating_id=rating.id, created_at=now))
         # Only a negative rating adds anything here: its alert rows, committed with it.
         alerts = add_alert_deliveries(rating, targets)
         case = open_case(rating)  # a negative rating's complaint case, committed with it
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     nudge_aggregation()
     send_alerts(alerts)
     if case is not None:
