@@ -17,9 +17,9 @@ from .. import clock
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.cases import OPEN_STATUSES
+from ..models.ratings import negative_reasons
 from ..models.users import ACTING_ROLES
-from ..people.audit import audit
-from ..ratings.negative import negative_reasons
+from ..audit import audit
 from ..units.tree import in_subtree
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 

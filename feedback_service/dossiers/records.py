@@ -27,7 +27,7 @@ from ..clock import local_day
 from ..extensions import db
 from ..models import Counter, Dossier, Officer, Unit
 from ..models.dossiers import DOSSIER_CHANNELS
-from ..people.audit import audit
+from ..audit import audit
 from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 
 # TT 01/2018/TT-VPCP: agency code (V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. H15.50.05.13, or

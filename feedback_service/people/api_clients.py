@@ -11,7 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import IntegrationClient, Unit
 from ..units.tree import in_subtree
-from .audit import audit
+from ..audit import audit
 
 KEY_PREFIX = "sk_"
 _LOOKUP_CHARS = 12

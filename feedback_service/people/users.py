@@ -19,7 +19,7 @@ from ..clock import as_utc
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
-from .audit import audit
+from ..audit import audit
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Counter, Officer, Unit
-from ..people.audit import audit
+from ..audit import audit
 from ..summaries.read import bump_generation
 from ..validation import has_control, nfc
 

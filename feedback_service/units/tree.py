@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ..audit import audit
 from ..extensions import db
 from ..models import Unit
 
@@ -109,8 +110,6 @@ def record_merger(merged: Unit, successor: Unit, actor: str) -> None:
     From then on every walk puts `merged` inside `successor`. The caller commits,
     then rebuilds the summaries: folded rows were added up along the old tree.
     """
-    from ..people.audit import audit
-
     if merged.id == successor.id:
         raise MergerRefused("a unit cannot be merged into itself")
     if successor.successor_id is not None:

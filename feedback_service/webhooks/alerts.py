@@ -23,10 +23,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from .. import clock
+from ..audit import audit
 from ..extensions import db, redis_client
 from ..jobs import DEFAULT, DELIVER_WEBHOOK, enqueue
 from ..models import Counter, Dossier, Officer, Rating, Unit, WebhookDelivery, WebhookEndpoint
-from ..ratings.negative import negative_reasons
+from ..models.ratings import negative_reasons
 from ..units.tree import units_above
 
 EVENT_NEGATIVE = "rating.negative"
@@ -222,8 +223,6 @@ def set_endpoint(unit: Unit, url: str, actor: str = "cli") -> tuple[WebhookEndpo
     Pending deliveries move to the new endpoint (same message ids, signed with the
     new secret): the unit wants its alerts where it now listens.
     """
-    from ..people.audit import audit
-
     url = validate_url(url)
     secret = new_secret()
     endpoint = WebhookEndpoint(unit_id=unit.id, url=url, secret=secret, active=True)
@@ -252,8 +251,6 @@ def replay(delivery: WebhookDelivery, actor: str = "cli") -> None:
     A delivery whose endpoint was replaced since goes to the unit's active one.
     Commits; queue with `enqueue_delivery` afterwards.
     """
-    from ..people.audit import audit
-
     if delivery.status != "dead":
         raise ValueError(f"delivery {delivery.id} is {delivery.status}, not dead")
     endpoint = delivery.endpoint

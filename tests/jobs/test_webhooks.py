@@ -19,7 +19,7 @@ from webhook_receiver import WebhookReceiver
 from feedback_service.extensions import db, redis_client
 from feedback_service.models import AuditEntry, Rating, WebhookDelivery
 from feedback_service.ratings.tokens import counter_token
-from feedback_service.ratings.negative import negative_reasons
+from feedback_service.models.ratings import negative_reasons
 from feedback_service.webhooks.alerts import HOLD_KEY, InvalidSignature, sign, verify
 
 PHONE = "0912345678"

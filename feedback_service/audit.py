@@ -1,8 +1,8 @@
 """The audit trail: who changed what, written in the same transaction as the change."""
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import AuditEntry
+from .extensions import db
+from .models import AuditEntry
 
 
 def audit(actor: str, action: str, target: str, detail: dict) -> None:
