@@ -211,7 +211,8 @@ def test_a_claim_left_by_a_crashed_worker_expires(managed):
     """A worker killed mid-send leaves its claim; once the claim is stale the notice goes out."""
     from datetime import datetime, timedelta, timezone
 
-    from worker.notifications import CLAIM_SECONDS, notify_case
+    from feedback_service.cases.notices import CLAIM_SECONDS
+    from worker.notifications import notify_case
 
     app, token, inbox = managed
     submit(app, {"token": token, "overall": 1})
