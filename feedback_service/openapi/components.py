@@ -39,7 +39,7 @@ ID: Schema = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_
 
 # The statuses that answer with the error envelope, and what each means here.
 ERROR_MEANINGS = {
-    400: "The body is not valid JSON.",
+    400: "The body is not valid JSON, or the URL holds a NUL character.",
     401: ("No API key, or an unknown or revoked one (`Authorization: Bearer <key>`); for a counter's QR, "
           "neither a key nor a dashboard login."),
     403: "The API key (or dashboard login) is scoped to a unit subtree that does not contain this object.",

@@ -34,7 +34,7 @@ once; no error ever carries a stack trace.
 def build_spec() -> Schema:
     """The OpenAPI 3.1 document; needs an app context (the instrument shapes the rating body)."""
     instrument = current_instrument()
-    paths = {**public.paths(instrument), **integration.paths()}
+    paths = _with_bad_request({**public.paths(instrument), **integration.paths()})
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
@@ -71,6 +71,18 @@ def build_spec() -> Schema:
             },
         },
     }
+
+
+def _with_bad_request(paths: dict[str, Schema]) -> dict[str, Schema]:
+    """Every `/api/v1` operation may answer 400: a NUL character in its URL is refused
+    before the route runs (`validation.refuse_nul_characters`)."""
+    for path, operations in paths.items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", components.errors(400)["400"])
+    return paths
 
 
 def spec_for(app: Flask | None = None) -> Schema:
