@@ -3,6 +3,8 @@
 REDIS_URL when it is set (an operator's Redis); otherwise a private
 redis-server started on a free loopback port with its data under instance/,
 installing Debian's package first when it is missing and we are root.
+If that private server dies, `restart()` starts it again on the same port
+and data directory, so the roles' REDIS_URL stays right and they reconnect.
 """
 from __future__ import annotations
 
@@ -28,6 +30,16 @@ class RedisChoice:
     url: str
     # The private server this run started and must stop; None for REDIS_URL.
     process: subprocess.Popen | None = None
+    binary: str | None = None
+    data_dir: Path | None = None
+    port: int | None = None
+
+    def restart(self) -> subprocess.Popen:
+        """Start the private server again where it was (after it died)."""
+        if self.binary is None or self.data_dir is None or self.port is None:
+            raise RedisUnavailable("this Redis was not started here; it cannot be restarted here")
+        self.process = start_private_redis(self.binary, self.data_dir, self.port).process
+        return self.process
 
 
 def choose_redis(env: Mapping[str, str], data_dir: Path) -> RedisChoice:
@@ -61,11 +73,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_private_redis(binary: str, data_dir: Path) -> RedisChoice:
-    """Start redis-server in its own session, so a terminal's Ctrl-C reaches only
-    the supervisor, which stops it last (after the processes that use it)."""
+def start_private_redis(binary: str, data_dir: Path, port: int | None = None) -> RedisChoice:
+    """Start redis-server (on a free port unless one is given) in its own session, so a
+    terminal's Ctrl-C reaches only the supervisor, which stops it last (after the
+    processes that use it)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
          "--daemonize", "no", "--dir", str(data_dir), "--logfile", str(data_dir / "redis.log")],
@@ -77,7 +90,7 @@ def start_private_redis(binary: str, data_dir: Path) -> RedisChoice:
         process.kill()
         process.wait()
         raise
-    return RedisChoice(f"redis://127.0.0.1:{port}/0", process)
+    return RedisChoice(f"redis://127.0.0.1:{port}/0", process, binary, data_dir, port)
 
 
 def _wait_for_ping(port: int, process: subprocess.Popen, data_dir: Path) -> None:

@@ -1,11 +1,15 @@
 """`make run`: prepare a local service, then supervise its three process roles.
 
 Steps: secret key and Redis, `flask db upgrade`, `flask demo load`, then web
-(gunicorn), worker and scheduler with one shared environment. Ctrl-C or SIGTERM
-stops everything started here; if any role dies, the others are stopped too and
-the exit code is non-zero, so a broken process is never left half-running.
+(gunicorn), worker and scheduler with one shared environment, their output
+echoed as `web | …`, `worker | …`. A role that exits unexpectedly is restarted
+with a backoff, and so is the private Redis (same port, same data), so a crash
+or a Redis restart never takes the citizen page down (scripts/supervision.py).
+Ctrl-C or SIGTERM stops everything started here; a role that fails at every
+start stops everything too, with its last output and a non-zero exit code.
 
-Run it with the project's venv: `.venv/bin/python scripts/run.py [--instance-dir DIR]`.
+Run it with the project's venv: `.venv/bin/python scripts/run.py [--instance-dir DIR]
+[--role-env ROLE:NAME=VALUE …]` (e.g. `--role-env worker:LOG_LEVEL=DEBUG`).
 """
 from __future__ import annotations
 
@@ -13,20 +17,28 @@ import argparse
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import redis  # noqa: E402
-from find_redis import RedisUnavailable, choose_redis  # noqa: E402
+from find_redis import RedisChoice, RedisUnavailable, choose_redis  # noqa: E402
+from supervision import (  # noqa: E402
+    Role,
+    RoleCannotStart,
+    StopRequested,
+    Supervisor,
+    command_role,
+    say,
+    stop_deferred,
+    stop_on_signals,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: flask and gunicorn live beside python
@@ -40,38 +52,29 @@ class SetupFailed(RuntimeError):
     """A step before the roles start failed; the message says what to do."""
 
 
-class StopRequested(Exception):
-    """SIGINT or SIGTERM arrived."""
-
-
-@dataclass
-class Child:
-    role: str
-    process: subprocess.Popen
-
-
-def say(message: str) -> None:
-    print(f"run: {message}", flush=True)
+ROLES = ("web", "worker", "scheduler")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instance-dir", type=Path, default=ROOT / "instance",
                         help="where the secret key, SQLite database and private Redis live")
+    parser.add_argument("--role-env", metavar="ROLE:NAME=VALUE", action="append", default=[],
+                        type=_role_setting, help="a setting for one role only, e.g. worker:LOG_LEVEL=DEBUG")
     args = parser.parse_args(argv)
     port = int(os.environ.get("PORT", "8000"))
 
-    signal.signal(signal.SIGINT, _request_stop)
-    signal.signal(signal.SIGTERM, _request_stop)
-    roles: list[Child] = []
-    private_redis: list[Child] = []
+    stop_on_signals()
+    supervisor = Supervisor(grace_seconds=STOP_GRACE_SECONDS)
     try:
         _check_port_free(port)
         instance = args.instance_dir.resolve()
         _ensure_secret_key(instance)
-        choice = choose_redis(os.environ, instance / "redis")
+        with stop_deferred():  # a Redis started here is recorded before any Ctrl-C acts
+            choice = choose_redis(os.environ, instance / "redis")
+            if choice.process:
+                supervisor.adopt(_private_redis_role(choice), choice.process, last=True)
         if choice.process:
-            private_redis.append(Child("redis", choice.process))
             say(f"started a private Redis at {choice.url}")
         _check_redis_answers(choice.url)
         env = _environment(instance, port, choice.url)
@@ -79,33 +82,43 @@ def main(argv: list[str] | None = None) -> int:
         _setup_step("db", "upgrade", env=env)
         poster, feedback_page = _load_demo(env)
         for role, command in _role_commands():
-            roles.append(Child(role, subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                                      start_new_session=True)))
-        _wait_until_ready(port, roles)
+            role_env = dict(env, **{name: value for r, name, value in args.role_env if r == role})
+            supervisor.start(command_role(role, command, cwd=ROOT, env=role_env))
+        _wait_until_ready(port, supervisor)
         say(f"ready: {env['PUBLIC_BASE_URL']}/")
         say(f"demo feedback page: {feedback_page or '(the demo printed no feedback page URL)'}")
         say(f"demo poster: {poster or '(the demo printed no poster URL)'}")
         say("  the poster needs a dashboard login: .venv/bin/flask --app feedback_service users create "
             "--username chutich --role unit_manager --unit 01273, then log in at /login")
         say("press Ctrl-C to stop")
-        return _supervise(roles)
+        while True:
+            supervisor.check()
+            time.sleep(0.2)
     except StopRequested:
         say("stopping")
         return 0
-    except (SetupFailed, RedisUnavailable) as exc:
-        print(f"run: error: {exc}", file=sys.stderr, flush=True)
+    except (SetupFailed, RedisUnavailable, RoleCannotStart) as exc:
+        say(f"error: {exc}", stream=sys.stderr)
         return 1
     finally:
-        # Redis last: the worker and scheduler talk to it while they shut down.
-        _stop(roles)
-        _stop(private_redis)
+        supervisor.stop()  # the private Redis last: the others talk to it while they shut down
 
 
-def _request_stop(signum: int, frame: object) -> None:
-    # One stop at a time: a second Ctrl-C during shutdown must not abort the cleanup.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise StopRequested
+def _role_setting(text: str) -> tuple[str, str, str]:
+    role, _, setting = text.partition(":")
+    name, equals, value = setting.partition("=")
+    if role not in ROLES or not name or not equals:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected ROLE:NAME=VALUE with ROLE one of {', '.join(ROLES)}")
+    return role, name, value
+
+
+def _private_redis_role(choice: RedisChoice) -> Role:
+    """The private redis-server as a role: restarted where it was, its log shown if it cannot start."""
+    def last_output() -> list[str]:
+        log = choice.data_dir / "redis.log"
+        return log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+
+    return Role("redis", choice.restart, last_output)
 
 
 def _check_port_free(port: int) -> None:
@@ -176,14 +189,14 @@ def _role_commands() -> list[tuple[str, list[str]]]:
     ]
 
 
-def _wait_until_ready(port: int, roles: list[Child]) -> None:
+def _wait_until_ready(port: int, supervisor: Supervisor) -> None:
+    """Until the web answers /readyz; roles that exit meanwhile are restarted as always."""
     # Probe the loopback port itself: PUBLIC_BASE_URL may name a proxy in front.
     url = f"http://127.0.0.1:{port}/readyz"
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     last = "no answer"
     while True:
-        if died := _dead_role(roles):
-            raise SetupFailed(died)
+        supervisor.check()
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -194,44 +207,6 @@ def _wait_until_ready(port: int, roles: list[Child]) -> None:
         if time.monotonic() > deadline:
             raise SetupFailed(f"{url} was not ready within {READY_TIMEOUT_SECONDS}s: {last}")
         time.sleep(0.2)
-
-
-def _dead_role(roles: list[Child]) -> str | None:
-    for child in roles:
-        code = child.process.poll()
-        if code is not None:
-            return f"{child.role} exited with code {code}; stopping the others"
-    return None
-
-
-def _supervise(roles: list[Child]) -> int:
-    """Wait until a signal (raised as StopRequested) or until a role dies."""
-    while not (died := _dead_role(roles)):
-        time.sleep(0.5)
-    print(f"run: error: {died}", file=sys.stderr, flush=True)
-    return 1
-
-
-def _stop(children: list[Child]) -> None:
-    """SIGTERM each child, SIGKILL its whole process group after the grace period.
-
-    Each child leads its own process group (start_new_session), so the final
-    SIGKILL also reaches anything it forked, such as gunicorn's workers.
-    """
-    for child in children:
-        if child.process.poll() is None:
-            child.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for child in children:
-        try:
-            child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{child.role} did not stop within {STOP_GRACE_SECONDS}s; killing it")
-        try:
-            os.killpg(child.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass  # the group is already gone
-        child.process.wait()
 
 
 if __name__ == "__main__":

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import runpy
-import shlex
 import signal
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -23,18 +19,10 @@ from feedback_service.jobs import ALL_QUEUES, enqueue
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from find_redis import choose_redis, free_port  # noqa: E402
+from find_redis import choose_redis  # noqa: E402
+from make_run import MakeRun, get, procfile  # noqa: E402
 
 GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
-
-
-def procfile() -> dict[str, list[str]]:
-    roles = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            role, command = line.split(":", 1)
-            roles[role.strip()] = shlex.split(command)
-    return roles
 
 
 def test_procfile_declares_the_three_roles():
@@ -123,89 +111,12 @@ def test_redis_discovery_starts_a_private_server(tmp_path):
         choice.process.wait(10)
 
 
-# --- `make run` end to end -------------------------------------------------
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's wait is missing
-
-
-def command_line(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/cmdline").read_text().split("\0")[:-1]
-
-
-def get(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status
-
-
-class Supervisor:
-    """`scripts/run.py` in its own temp instance dir, on a free port, with a private Redis."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.port = free_port()
-        self.log = tmp_path / "run.log"
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY", "SECRET_KEY_FILE", "PUBLIC_BASE_URL",
-                             "BIND"}}
-        env.update(PORT=str(self.port), WEB_CONCURRENCY="2", DEMO_RATINGS="0")
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts" / "run.py"), "--instance-dir", str(tmp_path / "instance")],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for_poster(self, timeout: float = 45, label: str = "demo poster") -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(rf"^run: {label}: (\S+)", self.output(), re.MULTILINE)
-            if found:
-                return found.group(1)
-            assert self.process.poll() is None, f"run.py exited early:\n{self.output()[-3000:]}"
-            time.sleep(0.2)
-        raise AssertionError(f"no poster URL within {timeout}s:\n{self.output()[-3000:]}")
-
-    def wait(self, timeout: float = 40) -> int:
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"run.py did not stop within {timeout}s:\n{self.output()[-3000:]}") from None
-
-    def kill_all(self, pids: set[int]) -> None:
-        for pid in pids | {self.process.pid}:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+# --- `make run` end to end (restarts: test_supervisor.py) ----------------------
 
 
 @pytest.mark.timeout(120)
 def test_make_run_serves_and_stops_everything_on_sigint(tmp_path):
-    supervisor = Supervisor(tmp_path)
-    started: set[int] = set()
+    supervisor = MakeRun(tmp_path)
     try:
         poster = supervisor.wait_for_poster()
         base = f"http://127.0.0.1:{supervisor.port}"
@@ -220,31 +131,11 @@ def test_make_run_serves_and_stops_everything_on_sigint(tmp_path):
         assert feedback_page.startswith(f"{base}/q/")
         assert get(feedback_page) == 200
 
-        started = descendants(supervisor.process.pid)
         # redis, gunicorn master with its 2 workers, worker, scheduler
-        assert len(started) >= 6, supervisor.output()[-3000:]
+        assert len(supervisor.processes()) >= 6, supervisor.tail()
 
         supervisor.process.send_signal(signal.SIGINT)
         assert supervisor.wait() == 0
-        left = {pid for pid in started if alive(pid)}
-        assert left == set(), f"orphans left running: {left}"
+        assert supervisor.left_running() == set(), f"orphans left running:\n{supervisor.tail()}"
     finally:
-        supervisor.kill_all(started)
-
-
-@pytest.mark.timeout(120)
-def test_make_run_stops_the_rest_when_a_role_dies(tmp_path):
-    supervisor = Supervisor(tmp_path)
-    started: set[int] = set()
-    try:
-        supervisor.wait_for_poster()
-        started = descendants(supervisor.process.pid)
-        worker = next(pid for pid in started if command_line(pid)[-1:] == ["worker"])
-        os.kill(worker, signal.SIGKILL)
-
-        assert supervisor.wait() != 0
-        assert "worker exited" in supervisor.output()
-        left = {pid for pid in started if alive(pid)}
-        assert left == set(), f"orphans left running: {left}"
-    finally:
-        supervisor.kill_all(started)
+        supervisor.kill_all()

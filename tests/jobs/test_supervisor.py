@@ -1,0 +1,176 @@
+"""`make run`'s supervisor (scripts/run.py) keeps the service up: a role or the private
+Redis that dies is restarted with a backoff while the web keeps answering; a role that
+cannot start stops everything with a clear message; SIGTERM stops everything.
+
+Each test starts the real supervisor (about 15 s of setup: migrations, demo data).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from make_run import MakeRun, alive, command_line, descendants, get
+
+
+def wait_until(condition, timeout: float, what: str, run: MakeRun, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        assert run.process.poll() is None, f"run.py exited while waiting for {what}:\n{run.tail()}"
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout}s\n{run.tail()}")
+
+
+def submit_rating(run: MakeRun, token: str) -> int:
+    request = urllib.request.Request(
+        f"{run.base}/api/v1/ratings", data=json.dumps({"token": token, "overall": 5}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def all_folded(run: MakeRun) -> tuple[int, int] | None:
+    """(ratings stored, ratings in the counters' day summaries) once nothing waits to be folded."""
+    with sqlite3.connect(run.instance / "feedback.db", timeout=5) as db:
+        pending = db.execute("SELECT count(*) FROM pending_folds").fetchone()[0]
+        stored = db.execute("SELECT count(*) FROM ratings").fetchone()[0]
+        folded = db.execute("SELECT coalesce(sum(responses), 0) FROM summary_totals "
+                            "WHERE scope = 'counter' AND grain = 'day'").fetchone()[0]
+    return (stored, folded) if pending == 0 and stored == folded else None
+
+
+def redis_address(pid: int) -> str:
+    """host:port from redis-server's process title (it rewrites its command line to that)."""
+    found = re.search(r"[\w.]+:\d+", " ".join(command_line(pid)))
+    assert found, command_line(pid)
+    return found.group(0)
+
+
+class HealthWatch:
+    """Probe /healthz between the test's steps; every answer must be 200."""
+
+    def __init__(self, run: MakeRun) -> None:
+        self.run, self.answers, self.failures = run, 0, []
+
+    def probe(self) -> bool:
+        try:
+            status = get(f"{self.run.base}/healthz")
+        except (urllib.error.URLError, OSError) as exc:
+            status = repr(exc)
+        self.answers += 1
+        if status != 200:
+            self.failures.append(status)
+        return True
+
+
+@pytest.mark.timeout(100)
+def test_make_run_restarts_a_killed_worker_and_a_killed_redis(tmp_path):
+    run = MakeRun(tmp_path)
+    try:
+        feedback_page = run.wait_for_line("demo feedback page")
+        token = feedback_page.rsplit("/q/", 1)[1]
+        health = HealthWatch(run)
+        worker, redis_server = run.role_pid("worker"), run.role_pid("redis")
+        assert worker and redis_server, run.tail()
+        redis_port = redis_address(redis_server)
+
+        os.kill(worker, signal.SIGKILL)
+        wait_until(lambda: "run: worker exited (rc -9); restarting in 1 s" in run.output() and health.probe(),
+                   10, "the worker's exit reported", run)
+        new_worker = wait_until(lambda: health.probe() and (pid := run.role_pid("worker")) != worker and pid,
+                                15, "a new worker", run)
+
+        os.kill(redis_server, signal.SIGKILL)
+        wait_until(lambda: "run: redis exited (rc -9); restarting in 1 s" in run.output() and health.probe(),
+                   10, "the private Redis' exit reported", run)
+        new_redis = wait_until(lambda: health.probe() and (pid := run.role_pid("redis")) != redis_server and pid,
+                               15, "a new private Redis", run)
+        assert redis_address(new_redis) == redis_port, "the roles' REDIS_URL names the old port"
+        assert os.readlink(f"/proc/{new_redis}/cwd") == str(run.instance / "redis"), "not the same data dir"
+        # The worker and scheduler lost their Redis: whether they waited or were restarted,
+        # each is running again.
+        wait_until(lambda: health.probe() and run.role_pid("worker") and run.role_pid("scheduler"),
+                   30, "the worker and the scheduler back", run)
+        assert new_worker
+
+        before = sqlite3.connect(run.instance / "feedback.db").execute("SELECT count(*) FROM ratings").fetchone()[0]
+        assert submit_rating(run, token) == 201
+        stored, folded = wait_until(lambda: health.probe() and all_folded(run), 20, "the new rating folded", run)
+        assert stored == folded == before + 1
+
+        assert health.failures == [], f"/healthz did not answer: {health.failures}"
+        assert health.answers > 10
+        assert "run: error" not in run.output()
+
+        run.processes()
+        run.process.send_signal(signal.SIGTERM)
+        assert run.wait() == 0
+        assert run.left_running() == set(), f"orphans left running:\n{run.tail()}"
+    finally:
+        run.kill_all()
+
+
+@pytest.mark.timeout(100)
+def test_make_run_restarts_the_web_on_the_same_port(tmp_path):
+    run = MakeRun(tmp_path)
+    try:
+        run.wait_for_line("demo feedback page")
+        web = run.role_pid("web")
+        assert web, run.tail()
+        old_workers = descendants(web)
+        assert old_workers, run.tail()
+
+        os.kill(web, signal.SIGKILL)  # the master only: its workers would keep holding the port
+        wait_until(lambda: "run: web exited (rc -9); restarting in 1 s" in run.output(), 10, "the web's exit", run)
+
+        def answers() -> bool:
+            try:
+                return get(f"{run.base}/healthz") == 200 and run.role_pid("web") not in (None, web)
+            except OSError:
+                return False
+
+        wait_until(answers, 30, "the web answering again on its port", run)
+        assert get(f"{run.base}/readyz") == 200
+        # The old master's workers went with it, not left serving beside the new ones.
+        assert {pid for pid in old_workers if alive(pid)} == set()
+        assert "Connection in use" not in run.output()
+
+        run.processes()
+        run.process.send_signal(signal.SIGINT)
+        assert run.wait() == 0
+        assert run.left_running() == set(), f"orphans left running:\n{run.tail()}"
+    finally:
+        run.kill_all()
+
+
+@pytest.mark.timeout(100)
+def test_make_run_gives_up_on_a_role_that_cannot_start(tmp_path):
+    # A setting only the scheduler is given, and that it cannot read: it fails at every start.
+    run = MakeRun(tmp_path, "--role-env", "scheduler:SWEEP_INTERVAL_SECONDS=soon")
+    try:
+        deadline = time.monotonic() + 80
+        while run.process.poll() is None and time.monotonic() < deadline:
+            run.processes()  # every scheduler started, for the orphan check below
+            time.sleep(0.2)
+        code = run.wait(timeout=1)
+        output = run.output()
+        assert code != 0
+        for delay in (1, 2, 4, 8):
+            assert re.search(rf"^run: scheduler exited \(rc \d+\); restarting in {delay} s$", output, re.MULTILINE), output
+        assert re.search(r"^run: error: scheduler exited 5 times, each within 10 s of its start", output,
+                         re.MULTILINE), output[-3000:]
+        # Its last output lines say why, after the give-up line.
+        give_up = output.index("run: error: scheduler exited 5 times")
+        assert "invalid literal for int() with base 10: 'soon'" in output[give_up:]
+        assert "web exited" not in output and "worker exited" not in output
+        assert run.left_running() == set(), f"orphans left running:\n{run.tail()}"
+    finally:
+        run.kill_all()
