@@ -5,10 +5,14 @@ production host alike.
 """
 import multiprocessing
 import os
+import re
 
 # Loopback by default: a public address is a deployment decision (BIND=0.0.0.0:8000
-# behind a reverse proxy), never an accident of running the app.
-bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+# behind a reverse proxy), never an accident of running the app. A host without a
+# port listens on $PORT: a platform assigns the port only at run time.
+_port = os.environ.get("PORT", "8000")
+_bind = os.environ.get("BIND") or "127.0.0.1"
+bind = _bind if _bind.startswith(("unix:", "fd://")) or re.search(r":\d+$", _bind) else f"{_bind}:{_port}"
 
 # Requests are short and mostly wait on the database: the classic 2*cores+1,
 # capped so a big host does not exhaust the database's connections.

@@ -75,6 +75,15 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
 
 
+def test_gunicorn_binds_a_host_without_port_on_port(monkeypatch):
+    """A platform gives the port only at run time ($PORT) and routes from outside the
+    container: BIND=0.0.0.0 (a config var cannot expand $PORT) listens there on $PORT."""
+    assert gunicorn_settings(monkeypatch, PORT="9123", BIND="0.0.0.0")["bind"] == "0.0.0.0:9123"
+    assert gunicorn_settings(monkeypatch, PORT="9123", BIND="[::]")["bind"] == "[::]:9123"
+    assert gunicorn_settings(monkeypatch, PORT="9123", BIND="[::]:80")["bind"] == "[::]:80"
+    assert gunicorn_settings(monkeypatch, BIND="unix:/run/sipas/web.sock")["bind"] == "unix:/run/sipas/web.sock"
+
+
 def test_gunicorn_config_names_only_real_settings(monkeypatch):
     """A misspelt setting is silently ignored by gunicorn; its own Config refuses it."""
     config = Config()
