@@ -73,6 +73,7 @@ class Role:
     name: str
     launch: Callable[[], subprocess.Popen]
     last_output: Callable[[], list[str]] = list
+    drain: Callable[[], None] = lambda: None  # after an exit: let its last lines be echoed
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     restart_at: float | None = None
@@ -97,12 +98,15 @@ def command_role(name: str, command: list[str], **popen_args) -> Role:
         echoes[0].start()
         return process
 
-    def last_output() -> list[str]:
+    def drain() -> None:
         for echo in echoes:
             echo.join(2)  # the exited process's last lines may still be in the pipe
+
+    def last_output() -> list[str]:
+        drain()
         return list(kept)
 
-    return Role(name, launch, last_output)
+    return Role(name, launch, last_output, drain)
 
 
 def _echo(name: str, stream, kept: deque[str]) -> None:
@@ -220,6 +224,7 @@ class Supervisor:
             pass
         role.process.wait()
         role.process = None
+        role.drain()
 
     @staticmethod
     def _give_up_message(role: Role, why: str) -> str:
@@ -256,3 +261,4 @@ def _stop(roles: list[Role], grace_seconds: float) -> None:
             pass  # the group is already gone
         role.process.wait()
         role.process = None
+        role.drain()
