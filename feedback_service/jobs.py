@@ -18,6 +18,7 @@ from rq import Queue, Retry
 from rq.job import Job
 
 from .extensions import redis_client, rq_redis
+from .redis_breaker import RedisSkipped
 
 AGGREGATION = "aggregation"
 DEFAULT = "default"
@@ -122,6 +123,8 @@ def nudge_aggregation() -> bool:
             return False
         enqueue(FOLD_PENDING, queue=AGGREGATION, job_id=job_id, timeout=600)
         return True
+    except RedisSkipped:
+        return False  # the breaker has said once that Redis is out: no line per rating
     except RedisError as exc:
         log.warning("aggregation nudge skipped, Redis unavailable: %s", exc)
         return False
