@@ -88,14 +88,14 @@ def job_function(path: str):
 
 
 def enqueue(func: str, *args, queue: str = DEFAULT, job_id: str | None = None,
-            timeout: int = 300, retries: int = 3):
+            timeout: int = 300, retries: int = 3, connection=None):
     """Enqueue a job (one of ALL_JOBS) with the house defaults.
 
     Results are not kept for long (nobody reads them); failures are kept a week
     for an operator to look at. Retries are for transient failures: jobs are
-    idempotent, so a retry never double-counts.
+    idempotent, so a retry never double-counts. `connection` defaults to the app's.
     """
-    return Queue(queue, connection=rq_redis()).enqueue(
+    return Queue(queue, connection=connection or rq_redis()).enqueue(
         func,
         *args,
         job_id=job_id,
