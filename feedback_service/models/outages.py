@@ -14,6 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
+# The processes that record outages: they hold Redis connections all the time. A web
+# process only meets Redis on a request, and skips it a while after a failure
+# (redis_breaker.py); `sipas_redis_up` says what it sees at each scrape.
+ROLES = ("worker", "scheduler")
+
 
 class RedisOutage(db.Model):
     __tablename__ = "redis_outages"
