@@ -61,13 +61,13 @@ class OutageWatch:
         return self._down_since is not None
 
     def lost(self, error: Exception) -> None:
-        with self._lock:
+        with self._lock:  # held while the row is written, so a recovery seen meanwhile closes it
             if self._down_since is not None:
                 return
             self._down_since = time.monotonic()
-        log.warning("redis outage: %s unreachable (%s: %s); waiting for it, retrying every %g s at most",
-                    self.role, type(error).__name__, error, MAX_RETRY_SECONDS)
-        self._outage_id = self._record_start()
+            log.warning("redis outage: %s unreachable (%s: %s); waiting for it, retrying every %g s at most",
+                        self.role, type(error).__name__, error, MAX_RETRY_SECONDS)
+            self._outage_id = self._record_start()
 
     def answered(self) -> None:
         if self._down_since is None:

@@ -98,3 +98,37 @@ def test_a_rating_is_folded_within_five_seconds_of_a_worker_restart_after_a_cras
     finally:
         successor.send_signal(signal.SIGTERM)
         assert successor.wait(15) == 0
+
+
+def _claim(redis: Redis, job_id: str, age_seconds: float) -> None:
+    """The nudge key as a nudge `age_seconds` ago left it, naming `job_id`."""
+    from feedback_service.jobs import FOLD_PENDING_TTL
+
+    redis.set(FOLD_PENDING_KEY, job_id, px=int((FOLD_PENDING_TTL - age_seconds) * 1000))
+
+
+@pytest.mark.parametrize("held, age, enqueues", [
+    ("queued", 10, False),       # its job waits in the queue and will see the rating
+    ("taken", 10, True),         # its job left the queue with a worker that died before clearing it
+    ("unmade", 0.1, False),      # claimed this instant, its job being enqueued right now
+    ("unmade", 10, True),        # claimed, but the enqueue never came (a client that timed out)
+])
+def test_a_nudge_coalesces_only_into_a_job_that_will_run(app, redis_server, held, age, enqueues):
+    from rq import Queue
+
+    from feedback_service.jobs import AGGREGATION, FOLD_PENDING, enqueue, nudge_aggregation
+
+    redis = Redis.from_url(redis_server.url)
+    queue = Queue(AGGREGATION, connection=redis)
+    job_id = "fold-earlier"
+    if held != "unmade":
+        enqueue(FOLD_PENDING, queue=AGGREGATION, job_id=job_id)
+    if held == "taken":
+        redis.lrem(queue.key, 0, job_id)  # what a worker's pop does
+    _claim(redis, job_id, age)
+    waiting = queue.count
+
+    assert nudge_aggregation() is enqueues
+    assert queue.count == waiting + enqueues
+    if enqueues:
+        assert redis.get(FOLD_PENDING_KEY).decode() == queue.job_ids[-1]
