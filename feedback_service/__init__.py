@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Derived, not defaults: the limiter's storage follows REDIS_URL unless set apart.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     # The limiter's own Redis client gets the same short, unretried timeouts as the app's.
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config))
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config, app.config["RATELIMIT_STORAGE_URI"]))
 
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

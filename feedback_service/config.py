@@ -53,10 +53,13 @@ def from_environment() -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Connect and read timeout of every Redis client the web app uses (its own, the rate
         # limiter's, the RQ enqueue connection); a timeout is not retried. Redis answers in
-        # a millisecond; a hung one costs a submission about three of these (the limiter's
-        # hit and its health check, the fold nudge), never its rating. The worker's blocking
-        # pop has its own connection without a timeout.
+        # a millisecond; a hung one costs a submission one of these, never its rating (the
+        # breaker below spares the rest). The worker and scheduler have connections of their
+        # own that wait out an outage (cli/workers.py).
         "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.25),
+        # After one of those calls times out or is refused, every Redis call of the process
+        # fails open at once for this long, then Redis is tried again (redis_breaker.py).
+        "REDIS_BREAKER_SECONDS": _float("REDIS_BREAKER_SECONDS", 5.0),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         # The questionnaire new ratings answer; older versions stay readable.
         "INSTRUMENT_VERSION": os.environ.get("INSTRUMENT_VERSION", "sipas-6biet-v1"),

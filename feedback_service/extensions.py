@@ -15,12 +15,11 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.retry import Retry
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .redis_breaker import BreakerRetry, breaker_for
 
 
 class Base(DeclarativeBase):
@@ -60,25 +59,27 @@ def _sqlite_durability(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def redis_options(config) -> dict:
+def redis_options(config, url: str) -> dict:
     """Connection options for every Redis client of the web app (and the limiter's storage).
 
     Short timeouts, and a timeout is never retried: redis-py retries three times by
     default, so a hung (not down) Redis held a submission for four timeouts plus
     back-off. A dropped connection (Redis restarted) is still retried once, at once.
+    After a call fails anyway, the process skips that Redis for a few seconds
+    (redis_breaker.py), so a hung Redis costs one timeout, not one per call.
     """
     seconds = float(config["REDIS_TIMEOUT_SECONDS"])
-    return {"socket_timeout": seconds, "socket_connect_timeout": seconds,
-            "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))}
+    breaker = breaker_for(url, float(config["REDIS_BREAKER_SECONDS"]))
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "retry": BreakerRetry(breaker)}
 
 
 def init_redis(app: Flask) -> None:
     # Two clients, as RQ wants bytes and the app wants text. A Redis outage must slow a
-    # citizen's submission by a second at most, never block it (the worker opens its own
-    # connection for long blocking pops).
-    app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"], decode_responses=True,
-                                             **redis_options(app.config))
-    app.extensions["rq_redis"] = Redis.from_url(app.config["REDIS_URL"], **redis_options(app.config))
+    # citizen's submission by a fraction of a second at most, never block it (the worker
+    # and scheduler open their own connections, which wait an outage out).
+    url = app.config["REDIS_URL"]
+    app.extensions["redis"] = Redis.from_url(url, decode_responses=True, **redis_options(app.config, url))
+    app.extensions["rq_redis"] = Redis.from_url(url, **redis_options(app.config, url))
 
 
 def redis_client() -> Redis:

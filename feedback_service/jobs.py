@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from uuid import uuid4
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job
 
 from .extensions import redis_client, rq_redis
+from .redis_breaker import RedisSkipped
 
 AGGREGATION = "aggregation"
 DEFAULT = "default"
@@ -49,10 +52,29 @@ PERIODIC_JOBS = (
     Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
 )
 
-# A nudge that found this key set knows a fold job is already queued and will
-# see its rating; the job deletes the key before it reads the outbox.
+# The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a
+# job still waiting in the queue knows that job will see its rating (the job deletes
+# the key before it reads the outbox). A job no longer in the queue was taken by a
+# worker that is about to clear the key, or that died first (SIGKILL between taking
+# the job and clearing the key, or a client that timed out between claiming and
+# enqueueing): either way the nudge claims the key and enqueues a job of its own,
+# at worst one job too many. Before, such a key held back every nudge until the
+# sweep or its TTL.
 FOLD_PENDING_KEY = "sipas:fold:pending"
 FOLD_PENDING_TTL = 60
+# A claim this young whose job does not exist yet is being enqueued right now.
+FOLD_CLAIM_GRACE_MS = 2000
+_CLAIM_FOLD = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+local held = redis.call('GET', KEYS[1])
+if held then
+  if redis.call('LPOS', KEYS[2], held) then return 0 end
+  if redis.call('EXISTS', ARGV[3] .. held) == 0
+     and redis.call('PTTL', KEYS[1]) > tonumber(ARGV[2]) * 1000 - tonumber(ARGV[4]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +88,14 @@ def job_function(path: str):
 
 
 def enqueue(func: str, *args, queue: str = DEFAULT, job_id: str | None = None,
-            timeout: int = 300, retries: int = 3):
+            timeout: int = 300, retries: int = 3, connection=None):
     """Enqueue a job (one of ALL_JOBS) with the house defaults.
 
     Results are not kept for long (nobody reads them); failures are kept a week
     for an operator to look at. Retries are for transient failures: jobs are
-    idempotent, so a retry never double-counts.
+    idempotent, so a retry never double-counts. `connection` defaults to the app's.
     """
-    return Queue(queue, connection=rq_redis()).enqueue(
+    return Queue(queue, connection=connection or rq_redis()).enqueue(
         func,
         *args,
         job_id=job_id,
@@ -91,11 +113,18 @@ def nudge_aggregation() -> bool:
     and the scheduler's sweep folds anything a lost nudge missed. Returns whether
     a job was enqueued.
     """
+    job_id = f"fold-{uuid4().hex}"
     try:
-        if not redis_client().set(FOLD_PENDING_KEY, "1", nx=True, ex=FOLD_PENDING_TTL):
+        # One round trip: claim the key for a new job unless it names one still waiting.
+        claimed = redis_client().eval(
+            _CLAIM_FOLD, 2, FOLD_PENDING_KEY, Queue(AGGREGATION, connection=rq_redis()).key,
+            job_id, FOLD_PENDING_TTL, Job.redis_job_namespace_prefix, FOLD_CLAIM_GRACE_MS)
+        if not claimed:
             return False
-        enqueue(FOLD_PENDING, queue=AGGREGATION, timeout=600)
+        enqueue(FOLD_PENDING, queue=AGGREGATION, job_id=job_id, timeout=600)
         return True
+    except RedisSkipped:
+        return False  # the breaker has said once that Redis is out: no line per rating
     except RedisError as exc:
         log.warning("aggregation nudge skipped, Redis unavailable: %s", exc)
         return False

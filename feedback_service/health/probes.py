@@ -14,6 +14,7 @@ import time
 
 from flask import Response, current_app, jsonify
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from rq import Queue
@@ -24,7 +25,8 @@ from .. import clock
 from ..clock import as_utc
 from ..extensions import db, redis_client, rq_redis
 from ..jobs import ALL_QUEUES
-from ..models import PendingFold, Rating
+from ..models import PendingFold, Rating, RedisOutage
+from ..models.outages import ROLES as OUTAGE_ROLES
 from . import health
 
 
@@ -47,8 +49,9 @@ def readyz():
         checks["redis"] = "ok"
     except RedisError as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    return jsonify({"status": "ok" if ready else "unavailable", "checks": checks}), 200 if ready else 503
+    missing = [name for name, outcome in checks.items() if outcome != "ok"]
+    return (jsonify({"status": "unavailable" if missing else "ok", "checks": checks, "missing": missing}),
+            503 if missing else 200)
 
 
 @health.get("/metrics")
@@ -67,6 +70,8 @@ def metrics():
     Gauge("sipas_aggregation_lag_seconds", "Age of the oldest rating not yet folded",
           registry=registry).set(lag)
 
+    registry.register(_RedisOutages(_redis_outages()))
+
     depth = Gauge("sipas_queue_depth", "Jobs waiting per RQ queue", ["queue"], registry=registry)
     up = Gauge("sipas_redis_up", "Whether Redis answered this scrape", registry=registry)
     try:
@@ -76,6 +81,29 @@ def metrics():
     except RedisError:
         up.set(0)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _redis_outages() -> dict[str, int]:
+    """Outages each background role lived through (one row per process and outage); a
+    handful of rows a year, read on every scrape."""
+    counts = dict.fromkeys(OUTAGE_ROLES, 0)
+    rows = db.session.execute(select(RedisOutage.role, func.count()).group_by(RedisOutage.role))
+    counts.update({role: n for role, n in rows})
+    return counts
+
+
+class _RedisOutages:
+    """A real counter (TYPE counter, `_total`), read from the database rather than counted here."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+
+    def collect(self):
+        family = CounterMetricFamily("sipas_redis_outages", "Redis outages the worker and scheduler lived "
+                                     "through, one per process and outage", labels=["role"])
+        for role, n in self.counts.items():
+            family.add_metric([role], n)
+        yield family
 
 
 RATINGS_RECEIVED_KEY = "sipas:metrics:ratings_received"

@@ -1,8 +1,9 @@
 """The record store: units and the people who serve at them, ratings, summaries,
-dossiers, API clients, the audit log, webhook deliveries and dashboard users."""
+dossiers, API clients, the audit log, webhook deliveries, dashboard users and Redis outages."""
 from .cases import Case, CaseEvent
 from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient
+from .outages import RedisOutage
 from .ratings import PendingFold, Rating
 from .summaries import SummaryAnswer, SummaryTotal
 from .units import Counter, Officer, Unit
@@ -15,4 +16,4 @@ ROW_ID_MAX = 2**31 - 1
 
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
            "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User",
-           "Case", "CaseEvent"]
+           "Case", "CaseEvent", "RedisOutage"]

@@ -78,6 +78,8 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
             "status": {"enum": ["ok", "unavailable"]},
             "checks": obj({"database": {"type": "string"}, "redis": {"type": "string"}},
                           description="`ok`, or `error: <kind>`."),
+            "missing": {"type": "array", "items": {"enum": ["database", "redis"]}, "uniqueItems": True,
+                        "description": "The dependencies that did not answer; empty when ready."},
         }),
     }
 
@@ -196,6 +198,7 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "tags": ["Probes"],
             "summary": "Readiness probe: the database and Redis answer",
             "responses": {"200": json_response("Ready.", ref("Readiness")),
-                          "503": json_response("Not ready; `checks` says what failed.", ref("Readiness"))},
+                          "503": json_response("Not ready; `missing` names what failed, `checks` how.",
+                                               ref("Readiness"))},
         }},
     }

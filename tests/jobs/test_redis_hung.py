@@ -13,9 +13,11 @@ import time
 
 import pytest
 from factories import counter, tree
+from redis import Redis
 from redis_server import RedisServer
 
 from feedback_service.extensions import db, limiter, redis_client, rq_redis
+from feedback_service.jobs import FOLD_PENDING_KEY
 from feedback_service.models import Rating
 from feedback_service.ratings.tokens import counter_token
 
@@ -83,3 +85,50 @@ def test_every_web_redis_client_has_the_short_timeout(make_app):
         from redis.exceptions import TimeoutError
 
         assert TimeoutError not in kwargs["retry"]._supported_errors
+
+
+@pytest.mark.timeout(120)
+def test_after_one_timeout_ratings_skip_the_hung_redis_and_use_it_again_once_it_answers(make_app, private_redis):
+    """One Redis timeout opens the breaker: for REDIS_BREAKER_SECONDS every Redis call of this
+    process fails at once (open, as on an error), so the next ratings pay nothing; then Redis is
+    tried again, and limits and nudges work as before."""
+    app = make_app(REDIS_URL=private_redis.url, RATELIMIT_STORAGE_URI=private_redis.url,
+                   RATELIMIT_ENABLED=True, ABUSE_COOLDOWN_SECONDS=0, REDIS_BREAKER_SECONDS=2)
+    limiter._storage_dead = False
+    with app.app_context():
+        _, commune, _ = tree()
+        token = counter_token(counter(commune))
+    client = app.test_client()
+    server = Redis.from_url(private_redis.url)
+
+    def submit():
+        return client.post("/api/v1/ratings", json={"token": token, "overall": 4}).status_code
+
+    assert submit() == 201
+    server.delete(FOLD_PENDING_KEY)
+    os.kill(private_redis.process.pid, signal.SIGSTOP)
+    try:
+        status, first = _timed(submit)
+        assert status == 201, f"no answer within {first:.1f} s"
+        later = []
+        for _ in range(5):
+            status, seconds = _timed(submit)
+            assert status == 201
+            later.append(seconds)
+    finally:
+        os.kill(private_redis.process.pid, signal.SIGCONT)
+    assert first < 0.5, f"the first rating on a hung Redis waited {first:.2f} s"
+    assert max(later) < 0.15, f"later ratings still waited on the hung Redis: {[round(s, 2) for s in later]}"
+    with app.app_context():
+        assert db.session.query(Rating).count() == 7
+
+    # Redis answers again: after the breaker's few seconds, limits and nudges use it again.
+    server.flushdb()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert submit() == 201
+        if server.exists(FOLD_PENDING_KEY) and server.keys("LIMITS*"):
+            break
+        time.sleep(0.5)
+    assert server.exists(FOLD_PENDING_KEY), "no fold nudged after Redis came back"
+    assert server.keys("LIMITS*"), "rate limits not counted in Redis after it came back"

@@ -1,6 +1,7 @@
 """A private, throwaway redis-server for the suite: installed if missing, on a free port."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -34,7 +35,9 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Start it, or start it again on the same port after `stop()` (an outage that ends)."""
         binary = find_or_install_redis_server()
+        os.makedirs(self.dir, exist_ok=True)
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self.dir, "--daemonize", "no", "--protected-mode", "yes"],

@@ -23,6 +23,46 @@ def test_readyz_is_503_without_redis(make_app):
     assert body["checks"]["redis"].startswith("error")
 
 
+def test_readyz_names_the_missing_dependency(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    body = app.test_client().get("/readyz").get_json()
+    assert body["missing"] == ["redis"]
+    healthy = make_app().test_client().get("/readyz").get_json()
+    assert healthy["missing"] == []
+
+
+def test_readyz_names_a_missing_database(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no/such/dir/feedback.db")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["missing"] == ["database"]
+
+
+def test_metrics_count_the_redis_outages_the_background_roles_saw(client, app):
+    from datetime import datetime, timedelta, timezone
+
+    from feedback_service.extensions import db
+    from feedback_service.models import RedisOutage
+
+    started = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    db.session.add_all([
+        RedisOutage(role="worker", seen_by="host:1", started_at=started, ended_at=started + timedelta(seconds=30)),
+        RedisOutage(role="worker", seen_by="host:1", started_at=started + timedelta(hours=1)),  # not over
+        RedisOutage(role="scheduler", seen_by="host:2", started_at=started, ended_at=started + timedelta(seconds=31)),
+    ])
+    db.session.commit()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'sipas_redis_outages_total{role="worker"} 2.0' in text
+    assert 'sipas_redis_outages_total{role="scheduler"} 1.0' in text
+    assert "sipas_redis_up 1.0" in text
+
+
+def test_metrics_show_no_outage_as_zero(client):
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'sipas_redis_outages_total{role="worker"} 0.0' in text
+    assert 'sipas_redis_outages_total{role="scheduler"} 0.0' in text
+
+
 def test_metrics_count_ratings_lag_and_queue(client, app):
     _, commune, _ = tree()
     token = counter_token(counter(commune))
