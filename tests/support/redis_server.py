@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -62,3 +63,27 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FaultyRedis(RedisServer):
+    """A redis-server the fault tier takes down and brings back on the same port
+    (`down`/`up`), or hangs and resumes (`hang`/`resume`, SIGSTOP/SIGCONT: the
+    port still accepts connections, nothing answers)."""
+
+    def down(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+    def up(self) -> None:
+        self.start()
+
+    def hang(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.resume()
+        super().stop()
