@@ -50,8 +50,14 @@ def readyz():
     except RedisError as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     missing = [name for name, outcome in checks.items() if outcome != "ok"]
-    return (jsonify({"status": "unavailable" if missing else "ok", "checks": checks, "missing": missing}),
-            503 if missing else 200)
+    # Ready means "send citizens here": without the database no rating can be stored, but
+    # without Redis every rating is still stored and folded later, so the instance stays in
+    # service, degraded, and says what is missing.
+    if "database" in missing:
+        status, code = "unavailable", 503
+    else:
+        status, code = ("degraded" if missing else "ok"), 200
+    return jsonify({"status": status, "checks": checks, "missing": missing}), code
 
 
 @health.get("/metrics")

@@ -75,7 +75,8 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
         }),
         "Health": obj({"status": {"const": "ok"}}),
         "Readiness": obj({
-            "status": {"enum": ["ok", "unavailable"]},
+            "status": {"enum": ["ok", "degraded", "unavailable"],
+                       "description": "`degraded`: Redis is missing, ratings are still stored (folded later)."},
             "checks": obj({"database": {"type": "string"}, "redis": {"type": "string"}},
                           description="`ok`, or `error: <kind>`."),
             "missing": {"type": "array", "items": {"enum": ["database", "redis"]}, "uniqueItems": True,
@@ -196,9 +197,9 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
         "/readyz": {"get": {
             "operationId": "getReadiness",
             "tags": ["Probes"],
-            "summary": "Readiness probe: the database and Redis answer",
-            "responses": {"200": json_response("Ready.", ref("Readiness")),
-                          "503": json_response("Not ready; `missing` names what failed, `checks` how.",
+            "summary": "Readiness probe: the database answers (Redis missing: ready, degraded)",
+            "responses": {"200": json_response("Ready; `degraded` when Redis is missing.", ref("Readiness")),
+                          "503": json_response("Not ready: the database is missing; `checks` says how.",
                                                ref("Readiness"))},
         }},
     }
