@@ -48,10 +48,14 @@ def all_folded(run: MakeRun) -> tuple[int, int] | None:
 
 
 def redis_address(pid: int) -> str:
-    """host:port from redis-server's process title (it rewrites its command line to that)."""
-    found = re.search(r"[\w.]+:\d+", " ".join(command_line(pid)))
-    assert found, command_line(pid)
-    return found.group(0)
+    """host:port of a redis-server: from its process title once it has rewritten its command
+    line to that, or from the `--bind`/`--port` it was started with until then."""
+    words = command_line(pid)
+    found = re.search(r"[\w.]+:\d+", " ".join(words))
+    if found:
+        return found.group(0)
+    assert "--port" in words and "--bind" in words, words
+    return f"{words[words.index('--bind') + 1]}:{words[words.index('--port') + 1]}"
 
 
 class HealthWatch:
