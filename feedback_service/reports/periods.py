@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from feedback_service.clock import EARLIEST_DAY, LATEST_DAY
+from ..clock import EARLIEST_DAY, LATEST_DAY
 
 KINDS = ("month", "quarter", "half", "year")
 _PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
