@@ -139,10 +139,11 @@ def paths() -> dict[str, Schema]:
             "tags": ["Officers"],
             "summary": "An officer's satisfaction summary",
             "description": ("The same figures as a unit summary, for one officer; not public. Figures "
-                            "resting on fewer than 5 answers are withheld here too, whatever the key."),
+                            "resting on fewer than 5 answers are withheld here too, whatever the key. "
+                            "An officer outside the key's subtree is a 404, like an unknown code."),
             "parameters": [OFFICER_CODE, *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("OfficerSummary"))},
-        }, 403, 404, 422)},
+        }, 404, 422)},
         "/api/v1/dossiers": {"post": _keyed({
             "operationId": "registerDossier",
             "tags": ["Dossiers"],

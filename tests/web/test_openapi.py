@@ -212,7 +212,7 @@ def test_officer_routes_answer_as_described(client, world, conforms):
     summary = "/api/v1/officers/{code}/summary"
     conforms(client.get("/api/v1/officers/CB-01273-01/summary", headers=key), summary, "get", 200)
     conforms(client.get("/api/v1/officers/CB-01273-01/summary"), summary, "get", 401)
-    conforms(client.get("/api/v1/officers/CB-01273-01/summary", headers=other), summary, "get", 403)
+    conforms(client.get("/api/v1/officers/CB-01273-01/summary", headers=other), summary, "get", 404)
     conforms(client.get("/api/v1/officers/nobody/summary", headers=key), summary, "get", 404)
     conforms(client.get("/api/v1/officers/CB-01273-01/summary?from=yesterday", headers=key), summary, "get", 422)
 

@@ -125,7 +125,13 @@ def test_officer_summary_needs_a_key_in_scope(client, runner, scene):
 
     assert client.get("/api/v1/officers/CB-HOA/summary").status_code == 401
     other = {"Authorization": f"Bearer {key_for('01279')}"}
-    assert client.get("/api/v1/officers/CB-HOA/summary", headers=other).status_code == 403
+    # Outside the key's subtree an officer is exactly as unknown as nobody: a 403 would tell a
+    # key which officer codes exist in other communes.
+    elsewhere = client.get("/api/v1/officers/CB-HOA/summary", headers=other)
+    nobody = client.get("/api/v1/officers/NOBODY/summary", headers=other)
+    assert elsewhere.status_code == nobody.status_code == 404
+    assert elsewhere.get_json()["error"]["message"] == "no officer with this code"
+    assert nobody.get_json()["error"]["message"] == "no officer with this code"
     own = {"Authorization": f"Bearer {key_for('01273')}"}
     body = client.get("/api/v1/officers/CB-HOA/summary", headers=own).get_json()
     assert body["officer"]["name"] == "Nông Thị Hoa"
