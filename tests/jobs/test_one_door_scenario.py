@@ -118,7 +118,7 @@ def test_the_one_door_story(one_door, redis_server):
     assert province["response_rate"] == 66.67 and province["responses"] == 4
     officer_view = client.get("/api/v1/officers/CB-HOA/summary", headers=system).get_json()
     assert officer_view["responses"] == 4 and officer_view["dossiers_returned"] == 6
-    assert client.get("/api/v1/officers/CB-HOA/summary", headers=stranger).status_code == 403
+    assert client.get("/api/v1/officers/CB-HOA/summary", headers=stranger).status_code == 404  # as unknown as nobody
 
     # The two negative ratings (2 and 1) reached the commune's webhook once each, signed,
     # although the receiver failed the first two attempts of the first one.
