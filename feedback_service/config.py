@@ -112,6 +112,16 @@ def from_environment() -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "sipas-noreply@localhost"),
+        # Period reports (reports/). A unit's report is due this many working days after its
+        # period's last day; managers are reminded this many working days before. The QĐ 766
+        # TTHC satisfaction indicator earns REPORT_766_TTHC_POINTS at REPORT_766_FULL_AT_PCT % or
+        # more, linearly less below: the decision's appendix is not public, so both are settings.
+        "REPORT_DEADLINE_WORKING_DAYS": _int("REPORT_DEADLINE_WORKING_DAYS", 3),
+        "REPORT_REMINDER_WORKING_DAYS": _int("REPORT_REMINDER_WORKING_DAYS", 1),
+        "REPORT_766_TTHC_POINTS": _float("REPORT_766_TTHC_POINTS", 6.0),
+        "REPORT_766_FULL_AT_PCT": _float("REPORT_766_FULL_AT_PCT", 90.0),
+        # A dossier "drew a dislike" when its rating's overall level is at most this.
+        "REPORT_NEGATIVE_OVERALL_MAX": _int("REPORT_NEGATIVE_OVERALL_MAX", 2),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

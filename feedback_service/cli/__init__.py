@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import aggregation, cases, clients, demo, dossiers, units, users, webhooks, workers
+    from . import aggregation, cases, clients, demo, dossiers, reports, units, users, webhooks, workers
 
-    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers, users, cases):
+    for module in (aggregation, workers, units, demo, clients, webhooks, dossiers, users, cases, reports):
         module.register(app)

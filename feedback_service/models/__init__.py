@@ -1,10 +1,11 @@
 """The record store: units and the people who serve at them, ratings, summaries,
-dossiers, API clients, the audit log, webhook deliveries, dashboard users and Redis outages."""
+dossiers, API clients, the audit log, webhook deliveries, dashboard users, Redis outages and period reports."""
 from .cases import Case, CaseEvent
 from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient
 from .outages import RedisOutage
 from .ratings import PendingFold, Rating
+from .reports import ReportDraft, ReportVersion
 from .summaries import SummaryAnswer, SummaryTotal
 from .units import Counter, Officer, Unit
 from .users import User
@@ -16,4 +17,4 @@ ROW_ID_MAX = 2**31 - 1
 
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
            "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User",
-           "Case", "CaseEvent", "RedisOutage"]
+           "Case", "CaseEvent", "RedisOutage", "ReportVersion", "ReportDraft"]

@@ -21,7 +21,7 @@ from ..models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from ..models.summaries import DAY, MONTH
 from ..transactions import transaction
 from ..units.tree import RollupMap
-from .keys import VERIFIED_PREFIX
+from .keys import CHANNEL_QUESTION, FLAG_QUESTION, VERIFIED_PREFIX
 from .read import bump_generation
 
 
@@ -45,6 +45,8 @@ class Deltas:
         origin = (rating.unit_id, rating.counter_id, rating.officer_id, rating.local_day)
         if rating.flag_reason is not None:
             self.flagged[origin] += 1
+            # Why it was kept out: period reports list the exclusions with their reasons.
+            self.answers[origin + (FLAG_QUESTION, rating.flag_reason)] += 1
             return
         self.responses[origin] += 1
         submitted = as_utc(rating.submitted_at)
@@ -119,10 +121,11 @@ def _write_answers(connection, rows: list[tuple]) -> None:
 # What a fold reads of a rating: plain rows, not ORM objects, for speed.
 FOLD_COLUMNS = (Rating.unit_id, Rating.counter_id, Rating.officer_id, Rating.submitted_at,
                 Rating.local_day, Rating.flag_reason, Rating.verified, Rating.overall, Rating.elements,
-                Rating.conduct)
+                Rating.conduct, Rating.channel)
 
 
 def answer_pairs(rating) -> Iterable[tuple[str, str]]:
+    yield CHANNEL_QUESTION, rating.channel
     yield "overall", str(rating.overall)
     for key, value in (rating.elements or {}).items():
         yield f"element.{key}", str(value)

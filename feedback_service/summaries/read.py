@@ -91,8 +91,10 @@ def _in_bucket(model, grain: str, start: date | None, end: date | None) -> list:
     return conditions
 
 
-def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, date_to: date | None) -> dict[int, dict]:
-    """Summary figures for several scopes of one kind.
+def folded_counts(scope: str, scope_ids: list[int], date_from: date | None, date_to: date | None
+                  ) -> tuple[dict[int, list], dict[int, dict[str, dict[str, int]]]]:
+    """The folded counts of several scopes of one kind over a period: per scope id,
+    [responses, flagged, last submission] and {question: {answer: n}}.
 
     Two queries per bucket (at most three buckets), each an index range seek:
     an OR of buckets in one query would make SQLite scan every row of the scopes.
@@ -122,26 +124,33 @@ def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, d
         )
         for sid, question, answer, n in answer_rows:
             answers[sid][question][answer] += int(n)
+    return totals, answers
 
+
+def figures_by_scope(scope: str, scope_ids: list[int], date_from: date | None, date_to: date | None) -> dict[int, dict]:
+    """Summary figures for several scopes of one kind."""
+    totals, answers = folded_counts(scope, scope_ids, date_from, date_to)
+    return {sid: figures_from_counts(totals[sid], answers[sid]) for sid in scope_ids}
+
+
+def figures_from_counts(total: list, counted: dict[str, dict[str, int]]) -> dict:
+    """One scope's published figures from its folded counts (`folded_counts`)."""
     instrument = current_instrument()
     min_level = current_app.config["SATISFIED_MIN_LEVEL"]
 
-    def figures_of(responses: int, counted: dict) -> dict:
-        return compose(responses, counted, instrument.element_keys, instrument.conduct_keys, min_level)
+    def figures_of(responses: int, answers: dict) -> dict:
+        return compose(responses, answers, instrument.element_keys, instrument.conduct_keys, min_level)
 
-    result = {}
-    for sid in scope_ids:
-        responses, flagged, last = totals[sid]
-        figures = figures_of(responses, answers[sid])
-        figures["flagged"] = flagged
-        figures["as_of"] = last.isoformat() if last else None
-        verified, unverified = split_by_trust(answers[sid])
-        n_verified = answers[sid].get("trust", {}).get("verified", 0)
-        figures["verified"] = headline(figures_of(n_verified, verified))
-        figures["unverified"] = headline(figures_of(responses - n_verified, unverified))
-        figures["verified_share_pct"] = round(100.0 * n_verified / responses, 2) if responses else None
-        result[sid] = figures
-    return result
+    responses, flagged, last = total
+    figures = figures_of(responses, counted)
+    figures["flagged"] = flagged
+    figures["as_of"] = last.isoformat() if last else None
+    verified, unverified = split_by_trust(counted)
+    n_verified = counted.get("trust", {}).get("verified", 0)
+    figures["verified"] = headline(figures_of(n_verified, verified))
+    figures["unverified"] = headline(figures_of(responses - n_verified, unverified))
+    figures["verified_share_pct"] = round(100.0 * n_verified / responses, 2) if responses else None
+    return figures
 
 
 def split_by_trust(counted: dict) -> tuple[dict, dict]:

@@ -1,0 +1,205 @@
+"""Filing a report upward: drafts, submitted versions, the province's review, deadlines.
+
+A report is a *draft* (built live) until the unit's manager submits it. Submitting
+freezes a snapshot: the live document with `version`, `submitted_at` and
+`submitted_by`, hashed (`integrity.py`) and stored as text. The province then
+*accepts* it or *returns* it with a comment; a returned report is submitted again as
+a new version, and every version is kept. After the deadline an unsubmitted report is
+*not_reported*.
+
+Who may do what (`may_submit`, `may_review`): a unit's own manager (a unit manager or
+province officer whose unit it is) submits it; a province officer, or an admin,
+reviews the reports of the units below their own, never their own.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import clock
+from ..audit import audit
+from ..cases.working_days import WEEKDAYS_ONLY
+from ..extensions import db
+from ..models import ReportVersion, Unit, User
+from ..transactions import transaction
+from ..units.tree import in_subtree
+from . import integrity
+from .document import build_report
+from .periods import ReportingPeriod
+
+STATUSES = ("draft", "submitted", "accepted", "returned", "not_reported")
+SUBMITTING_ROLES = ("unit_manager", "province_officer", "admin")
+REVIEWING_ROLES = ("province_officer", "admin")
+COMMENT_MAX = 2000
+
+
+class FilingRefused(Exception):
+    """The action is not allowed now; the message says why (shown to the user)."""
+
+
+def deadline(period: ReportingPeriod) -> date:
+    """The last local day on which the period's report is on time."""
+    calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
+    return calendar.add_working_days(period.date_to, int(current_app.config["REPORT_DEADLINE_WORKING_DAYS"]))
+
+
+def reminder_day(period: ReportingPeriod) -> date:
+    """The working day on which managers who have not submitted are reminded."""
+    calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
+    before = int(current_app.config["REPORT_DEADLINE_WORKING_DAYS"]) - int(
+        current_app.config["REPORT_REMINDER_WORKING_DAYS"])
+    return calendar.add_working_days(period.date_to, max(before, 0))
+
+
+def versions(unit: Unit, period: ReportingPeriod) -> list[ReportVersion]:
+    return list(db.session.scalars(
+        select(ReportVersion).where(ReportVersion.unit_id == unit.id, ReportVersion.period == period.label)
+        .order_by(ReportVersion.version)))
+
+
+def latest(unit: Unit, period: ReportingPeriod) -> ReportVersion | None:
+    return db.session.scalar(
+        select(ReportVersion).where(ReportVersion.unit_id == unit.id, ReportVersion.period == period.label)
+        .order_by(ReportVersion.version.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a unit's report for a period stands today."""
+
+    status: str
+    version: ReportVersion | None
+    deadline: date
+    late: bool  # submitted (first) after the deadline, or not at all and the deadline is past
+
+    @property
+    def label(self) -> str:
+        return self.status
+
+
+def standing(unit: Unit, period: ReportingPeriod, today: date | None = None) -> Standing:
+    today = today or clock.local_today()
+    due = deadline(period)
+    current = latest(unit, period)
+    if current is None:
+        overdue = today > due
+        return Standing("not_reported" if overdue else "draft", None, due, overdue)
+    first = db.session.scalar(
+        select(func.min(ReportVersion.submitted_at))
+        .where(ReportVersion.unit_id == unit.id, ReportVersion.period == period.label))
+    return Standing(current.status, current, due, clock.local_day(first) > due)
+
+
+def snapshot_of(version: ReportVersion) -> dict:
+    """The version as submitted, with its current status and review."""
+    document = json.loads(version.document)
+    document["sha256"] = version.sha256
+    document["status"] = version.status
+    if version.reviewed_at is not None:
+        document["review"] = {
+            "at": clock.as_utc(version.reviewed_at).isoformat(timespec="seconds"),
+            "by": _person(version.reviewed_by),
+            "comment": version.review_comment,
+        }
+    return document
+
+
+def live_document(unit: Unit, period: ReportingPeriod, today: date | None = None) -> dict:
+    """The report as the records say now, marked with where it stands."""
+    document = build_report(unit, period)
+    state = standing(unit, period, today)
+    document["status"] = "not_reported" if state.status == "not_reported" else "draft"
+    document["version"] = (state.version.version + 1) if state.version else 1
+    document["deadline"] = state.deadline.isoformat()
+    return document
+
+
+def served_document(unit: Unit, period: ReportingPeriod, version: int | None = None) -> dict:
+    """What the API and the exports serve: a named version as submitted; else the latest
+    submitted version as submitted; else the live draft."""
+    if version is not None:
+        row = db.session.scalar(select(ReportVersion).where(
+            ReportVersion.unit_id == unit.id, ReportVersion.period == period.label, ReportVersion.version == version))
+        if row is None:
+            raise LookupError(f"no version {version} of this report")
+        return snapshot_of(row)
+    current = latest(unit, period)
+    return snapshot_of(current) if current is not None else live_document(unit, period)
+
+
+def may_submit(user: User, unit: Unit) -> bool:
+    if user.role == "admin":
+        return True
+    return user.role in SUBMITTING_ROLES and user.unit_id == unit.id
+
+
+def may_review(user: User, unit: Unit) -> bool:
+    if user.role == "admin":
+        return True
+    return (user.role in REVIEWING_ROLES and user.unit_id is not None and user.unit_id != unit.id
+            and in_subtree(user.unit_id, unit.id))
+
+
+def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
+    """Freeze the live report as the next version. Refused before the period has
+    ended, and while the latest version waits for review or has been accepted."""
+    if not may_submit(user, unit):
+        raise FilingRefused("Chỉ lãnh đạo của chính đơn vị mới nộp được báo cáo này.")
+    today = clock.local_today()
+    if today <= period.date_to:
+        raise FilingRefused(f"Kỳ báo cáo kết thúc ngày {period.date_to:%d/%m/%Y}; chỉ nộp được sau ngày đó.")
+    current = latest(unit, period)
+    if current is not None and current.status == "submitted":
+        raise FilingRefused(f"Phiên bản {current.version} đã nộp và đang chờ cấp trên xem xét.")
+    if current is not None and current.status == "accepted":
+        raise FilingRefused(f"Phiên bản {current.version} đã được cấp trên tiếp nhận.")
+    from ..summaries.fold import fold_all  # every stored rating counted before freezing
+    fold_all(int(current_app.config["AGGREGATION_BATCH_SIZE"]))
+    document = build_report(unit, period)
+    number = (current.version + 1) if current else 1
+    moment = clock.now().replace(microsecond=0)
+    document.update(version=number, submitted_at=moment.isoformat(), submitted_by=_person(user))
+    document.pop("status", None)
+    sha = integrity.digest(document)
+    with transaction():
+        row = ReportVersion(unit_id=unit.id, period=period.label, version=number, status="submitted",
+                            document=integrity.canonical(document), sha256=sha, submitted_at=moment,
+                            submitted_by_id=user.id)
+        db.session.add(row)
+        audit(user.actor, "report.submit", f"report:{unit.code}:{period.label}",
+              {"period": period.label, "version": number, "sha256": sha})
+    return row
+
+
+def review(version: ReportVersion, user: User, accept: bool, comment: str = "") -> None:
+    """Accept the latest submitted version, or return it with a comment."""
+    if not may_review(user, version.unit):
+        raise FilingRefused("Chỉ cấp trên của đơn vị mới tiếp nhận hoặc trả lại báo cáo.")
+    newest = db.session.scalar(select(func.max(ReportVersion.version)).where(
+        ReportVersion.unit_id == version.unit_id, ReportVersion.period == version.period))
+    if version.version != newest:
+        raise FilingRefused("Chỉ xem xét được phiên bản mới nhất.")
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise FilingRefused("Trả lại báo cáo cần nêu lý do.")
+    if len(comment) > COMMENT_MAX:
+        raise FilingRefused(f"Ý kiến dài tối đa {COMMENT_MAX} ký tự.")
+    if version.status not in ("submitted", "accepted") or (accept and version.status == "accepted"):
+        raise FilingRefused("Phiên bản này không còn chờ xem xét.")
+    with transaction():
+        version.status = "accepted" if accept else "returned"
+        version.reviewed_at = clock.now()
+        version.reviewed_by_id = user.id
+        version.review_comment = comment or None
+        audit(user.actor, "report.accept" if accept else "report.return",
+              f"report:{version.unit.code}:{version.period}", {"version": version.version, "comment": comment or None})
+
+
+def _person(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"username": user.username, "name": user.display_name or user.username, "role": user.role}

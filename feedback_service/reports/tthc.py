@@ -1,0 +1,162 @@
+"""The dossier side of a period report: the TTHC results table (Biểu II.06a of
+TT 01/2020/TT-VPCP) and the QĐ 766 indicators, from one pass over the dossiers.
+
+Definitions (stated again in every report's `method`):
+- days are local days; a dossier is counted once, by its own dates, never by today;
+- received: not cancelled, received in the period, split online / in person (post
+  counts with in person, as the form's column does); carried over: received before the
+  period and not yet returned when it began; `received.total` = the three together;
+- resolved: returned to the citizen in the period. Late as the e-system flags it,
+  else returned after its due day; of the rest, early = returned on a day before the
+  due day, on time = on the due day (or with no due date recorded);
+- pending: received by the period's last day and not returned by then; overdue when
+  the e-system flags it late or its due day ended without a return: a due day up to
+  the period's last day, or, while the period still runs, before today;
+- handled = resolved + pending: the dossiers the unit had on its desk in the period.
+  overdue % = (resolved late + pending overdue) ÷ handled; complained % = handled
+  dossiers whose rating, given by the period's end and not flagged, was negative
+  (overall at or below REPORT_NEGATIVE_OVERALL_MAX, or a "6 biết" behaviour answered
+  no) ÷ handled; on-time % = (early + on time) ÷ resolved;
+- TTHC satisfaction % = 100 − (overdue % + complained %), not below 0; its points =
+  REPORT_766_TTHC_POINTS × min(1, TTHC satisfaction % ÷ REPORT_766_FULL_AT_PCT).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+
+from .. import clock
+from ..clock import local_day
+from ..extensions import db
+from ..models import Dossier, Rating
+from .periods import ReportingPeriod
+
+RECEIVED = ("total", "online", "in_person", "carried_over")
+RESOLVED = ("total", "early", "on_time", "late")
+PENDING = ("total", "within_time", "overdue")
+
+
+class Tally:
+    """Biểu II.06a counts for one row (a unit, a child, a procedure), plus what QĐ 766 needs."""
+
+    __slots__ = ("received", "resolved", "pending", "complained")
+
+    def __init__(self) -> None:
+        self.received = dict.fromkeys(RECEIVED, 0)
+        self.resolved = dict.fromkeys(RESOLVED, 0)
+        self.pending = dict.fromkeys(PENDING, 0)
+        self.complained = 0
+
+    def table(self) -> dict:
+        return {"received": dict(self.received), "resolved": dict(self.resolved), "pending": dict(self.pending)}
+
+    def indicators(self) -> dict:
+        config = current_app.config
+        resolved, pending = self.resolved["total"], self.pending["total"]
+        handled = resolved + pending
+        overdue = self.resolved["late"] + self.pending["overdue"]
+        on_time_pct = _pct(self.resolved["early"] + self.resolved["on_time"], resolved)
+        overdue_pct = _pct(overdue, handled)
+        complained_pct = _pct(self.complained, handled)
+        satisfaction = points = None
+        if handled:
+            satisfaction = max(0.0, 100.0 - 100.0 * (overdue + self.complained) / handled)
+            full_at = float(config["REPORT_766_FULL_AT_PCT"])
+            points = float(config["REPORT_766_TTHC_POINTS"]) * min(1.0, satisfaction / full_at)
+        return {
+            "handled": handled,
+            "overdue": overdue,
+            "complained": self.complained,
+            "on_time_pct": on_time_pct,
+            "overdue_pct": overdue_pct,
+            "complained_pct": complained_pct,
+            "tthc_satisfaction_pct": _round(satisfaction),
+            "points": _round(points),
+            "points_max": float(config["REPORT_766_TTHC_POINTS"]),
+        }
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def is_negative(overall: int | None, conduct: dict | None) -> bool:
+    if overall is None:
+        return False
+    if overall <= int(current_app.config["REPORT_NEGATIVE_OVERALL_MAX"]):
+        return True
+    return any(answer is False for answer in (conduct or {}).values())
+
+
+def judged_before(period: ReportingPeriod) -> date:
+    """The day whose start a period's pending work is judged at: the day after the
+    period, or today while it still runs (a due day that is today has not passed)."""
+    return min(period.date_to + timedelta(days=1), clock.local_today())
+
+
+def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: dict[int, list[int]]
+                   ) -> tuple[dict[int, Tally], dict[str, Tally], dict[str, str]]:
+    """Counts per group (`group_of` maps a unit id to the groups it belongs to), per
+    procedure code over all of `unit_ids`, and each procedure's name."""
+    start, end = period.date_from, period.date_to
+    cutoff = judged_before(period)
+    by_group: dict[int, Tally] = defaultdict(Tally)
+    by_procedure: dict[str, Tally] = defaultdict(Tally)
+    names: dict[str, str] = {}
+    unit_ids = list(unit_ids)
+    # Everything on the desk in the period: received by its end, not returned before it began.
+    rows = db.session.execute(
+        select(Dossier.unit_id, Dossier.procedure_code, Dossier.procedure_name, Dossier.channel,
+               Dossier.received_day, Dossier.returned_day, Dossier.due_at, Dossier.late,
+               Rating.overall, Rating.conduct)
+        .select_from(Dossier)
+        .outerjoin(Rating, and_(Rating.dossier_id == Dossier.id, Rating.flag_reason.is_(None),
+                                Rating.local_day <= end))
+        .where(Dossier.unit_id.in_(unit_ids), Dossier.cancelled.is_(False), Dossier.received_day <= end,
+               or_(Dossier.returned_day.is_(None), Dossier.returned_day >= start))
+        .execution_options(yield_per=5000)
+    )
+    for unit_id, code, name, channel, received, returned, due_at, late, overall, conduct in rows:
+        tallies = [by_group[group] for group in group_of.get(unit_id, ())]
+        tallies.append(by_procedure[code])
+        names.setdefault(code, name)
+        if received < start:
+            column = "carried_over"
+        else:
+            column = "online" if channel == "online" else "in_person"
+        due = local_day(due_at) if due_at is not None else None
+        if returned is not None and returned <= end:
+            if late is None:
+                late = due is not None and returned > due
+            if late:
+                kind = "late"
+            else:
+                kind = "early" if due is not None and returned < due else "on_time"
+            section, key = "resolved", kind
+        else:
+            overdue = bool(late) or (due is not None and due < cutoff)
+            section, key = "pending", "overdue" if overdue else "within_time"
+        complained = is_negative(overall, conduct)
+        for tally in tallies:
+            tally.received[column] += 1
+            tally.received["total"] += 1
+            counts = getattr(tally, section)
+            counts[key] += 1
+            counts["total"] += 1
+            tally.complained += complained
+    return by_group, by_procedure, names
+
+
+def procedure_rows(by_procedure: dict[str, Tally], names: dict[str, str]) -> list[dict]:
+    return [{"procedure_code": code, "procedure_name": names.get(code, ""), **by_procedure[code].table(),
+             "indicators_766": by_procedure[code].indicators()}
+            for code in sorted(by_procedure)]
+
