@@ -3,7 +3,8 @@
 Not public: a report carries the officers' table and figures on fewer than five
 answers, so it answers 401 without an API key or login and 403 outside the caller's
 subtree. A submitted version is served exactly as it was submitted (its `sha256`
-verifies); before the first submission the live draft is served.
+verifies); before the first submission the live draft is served. `?audience=public`
+serves the copy that may be published (no officers, "<5" for small cells).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..errors import ApiError
 from ..models import Unit
 from ..people.operators import UnknownKey, current_operator
 from ..reports.filing import served_document
+from ..reports.publishing import published
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
 from . import api
 
@@ -56,6 +58,11 @@ def unit_report(code: str):
         document = served_document(unit, period, version)
     except LookupError as exc:
         raise ApiError(404, str(exc)) from None
+    if request.args.get("audience", "internal") == "public":
+        document = published(document)
+    elif request.args.get("audience") not in (None, "", "internal"):
+        raise ApiError(422, "invalid query parameters", details=[
+            {"field": "audience", "code": "invalid_choice", "message": "internal (default) or public"}])
     response = jsonify(document)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -107,6 +107,8 @@ def test_every_integration_route_needs_the_bearer_key_and_public_ones_do_not(spe
             keyed = "/officers" in path or "/dossiers" in path
             # A counter's QR carries its token: a key or a dashboard login (operators' material).
             material = "/qr." in path and path.startswith("/api/v1/counters/")
+            # Period reports carry officers and small cells: a key or a login.
+            material = material or path.startswith("/api/v1/units/{code}/report")
             # The counter list is public, with the material for what the caller reaches.
             optional = path == "/api/v1/units/{code}/counters"
             expected = ([{"bearerAuth": []}] if keyed else operator if material

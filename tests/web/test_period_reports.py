@@ -304,3 +304,48 @@ def test_report_api_is_scoped_and_validated(scene, client, runner):
             assert error["details"][0]["field"] == "period", bad
     assert get("/api/v1/units/01273/report?period=2026-Q3&version=2", own).status_code == 404
     assert get("/api/v1/units/01273/report?period=2026-Q3&version=x", own).status_code == 422
+
+
+def test_report_and_snapshot_match_the_published_schema(scene, client, runner):
+    from jsonschema import Draft202012Validator
+
+    from feedback_service.openapi.spec import spec_for
+
+    spec = spec_for()
+    schema = {**spec["components"]["schemas"]["ReportDocument"], "components": spec["components"]}
+    key = create_key(runner, "04")
+    reviewer = _manager(runner, "so-noi-vu", "province_officer", "04")
+    with clock.running_from(AFTER_QUARTER):
+        draft = client.get("/api/v1/units/04/report?period=2026-Q3", headers={"Authorization": f"Bearer {key}"})
+        filing.submit(Unit.by_code("04"), QUARTER, reviewer)
+        snapshot = client.get("/api/v1/units/04/report?period=2026-Q3", headers={"Authorization": f"Bearer {key}"})
+    for response in (draft, snapshot):
+        assert not [e.message for e in Draft202012Validator(schema).iter_errors(response.get_json())]
+    assert snapshot.get_json()["status"] == "submitted" and draft.get_json()["status"] == "draft"
+
+
+def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner):
+    from jsonschema import Draft202012Validator
+
+    from feedback_service.openapi.spec import spec_for
+
+    key = create_key(runner, "04")
+    with clock.running_from(AFTER_QUARTER):
+        response = client.get("/api/v1/units/04/report?period=2026-Q3&audience=public",
+                              headers={"Authorization": f"Bearer {key}"})
+        refused = client.get("/api/v1/units/04/report?period=2026-Q3&audience=everyone",
+                             headers={"Authorization": f"Bearer {key}"})
+    public = response.get_json()
+    assert "officers" not in public and public["published"] is True
+    satisfaction = public["satisfaction"]
+    assert satisfaction["responses"] == 9 and satisfaction["satisfaction_pct"] == 77.78
+    assert satisfaction["overall"] == {"1": "<5", "2": 0, "3": "<5", "4": "<5", "5": "<5"}
+    assert satisfaction["by_channel"]["kiosk"] == 5 and satisfaction["by_channel"]["dossier_qr"] == "<5"
+    assert satisfaction["verified"]["satisfaction_pct"] == "<5"     # 4 verified ratings
+    children = {c["code"]: c for c in public["children"]}
+    assert children["01279"]["satisfaction_pct"] == "<5" and children["01279"]["responses"] == "<5"
+    assert public["tthc_results"]["received"]["total"] == 10        # dossier counts are not answers
+    spec = spec_for()
+    schema = {**spec["components"]["schemas"]["ReportDocument"], "components": spec["components"]}
+    assert not [e.message for e in Draft202012Validator(schema).iter_errors(public)]
+    assert refused.status_code == 422

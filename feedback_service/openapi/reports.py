@@ -1,0 +1,124 @@
+"""The period reports part of the spec: a unit's report for a period (reports/)."""
+from __future__ import annotations
+
+from ..reports.periods import ACCEPTED_FORMS
+from .components import COUNT, NULLABLE_NUMBER, Schema, errors, ref
+from .public import UNIT_CODE, json_response
+
+OPERATOR = [{"bearerAuth": []}, {"sessionCookie": []}]
+STATUSES = ["draft", "submitted", "accepted", "returned", "not_reported"]
+
+PERIOD = {
+    "name": "period", "in": "query", "required": True, "example": "2026-Q3",
+    "schema": {"type": "string", "minLength": 4, "maxLength": 24},
+    "description": f"The reporting period: {ACCEPTED_FORMS}.",
+}
+VERSION = {
+    "name": "version", "in": "query", "required": False, "example": 1,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 999999},
+    "description": "A submitted version, as it was submitted (default: the latest one, else the live draft).",
+}
+
+AUDIENCE = {
+    "name": "audience", "in": "query", "required": False, "example": "public",
+    "schema": {"enum": ["internal", "public"]},
+    "description": ("`public`: the copy that may be published: no officers, every rating count of 1–4 and "
+                    "every figure on fewer than 5 answers reads \"<5\", `sha256` becomes "
+                    "`derived_from_sha256`. Default `internal`: the report as filed."),
+}
+
+
+def _open(properties: dict[str, Schema], required: list[str], description: str = "") -> Schema:
+    """An object whose listed fields are fixed; sections may carry more detail than listed."""
+    schema: Schema = {"type": "object", "required": required, "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+# In a published copy (`audience=public`) a small rating count or a figure resting on it reads "<5".
+SMALL_CELL: Schema = {"const": "<5"}
+RATING_COUNT: Schema = {"anyOf": [COUNT, SMALL_CELL]}
+FIGURE: Schema = {"anyOf": [NULLABLE_NUMBER, SMALL_CELL]}
+
+
+def _counts(*names: str, count: Schema = COUNT) -> Schema:
+    return _open({name: count for name in names}, list(names))
+
+
+def schemas() -> dict[str, Schema]:
+    return {
+        "ReportDocument": _open({
+            "format": {"const": "sipas-period-report/1"},
+            "unit": _open({"code": {"type": "string"}, "name": {"type": "string"}}, ["code", "name"]),
+            "period": _open({
+                "label": {"type": "string", "examples": ["2026-Q3", "2026-11/official"]},
+                "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                "official": {"type": "boolean"}, "title": {"type": "string"},
+            }, ["label", "from", "to", "official"], "Local (Asia/Ho_Chi_Minh) days, both inclusive."),
+            "status": {"enum": STATUSES},
+            "version": {"type": "integer", "minimum": 1,
+                        "description": "A snapshot's version; for a draft, the version it would become."},
+            "deadline": {"type": "string", "format": "date", "description": "Drafts only."},
+            "satisfaction": _open({
+                "responses": RATING_COUNT,
+                "overall": _counts("1", "2", "3", "4", "5", count=RATING_COUNT),
+                "satisfaction_pct": FIGURE, "mean_score": FIGURE,
+                "elements": {"type": "object"}, "conduct": {"type": "object"},
+                "sipas_index": FIGURE, "conduct_score": FIGURE,
+                "by_channel": {"type": "object", "additionalProperties": RATING_COUNT},
+                "excluded": _open({"total": RATING_COUNT,
+                                   "reasons": {"type": "object", "additionalProperties": RATING_COUNT}},
+                                  ["total", "reasons"]),
+            }, ["responses", "overall", "satisfaction_pct"],
+                "Counter ratings of the unit's subtree (not the national SIPAS survey); the same figures "
+                "as the summary API for the period's dates."),
+            "indicators_766": _open({
+                "on_time_pct": NULLABLE_NUMBER, "overdue_pct": NULLABLE_NUMBER, "complained_pct": NULLABLE_NUMBER,
+                "tthc_satisfaction_pct": NULLABLE_NUMBER, "points": NULLABLE_NUMBER,
+                "points_max": {"type": "number"}, "handled": COUNT, "overdue": COUNT, "complained": COUNT,
+                "complaints": {"type": "object"},
+            }, ["on_time_pct", "overdue_pct", "complained_pct", "tthc_satisfaction_pct", "points"],
+                "QĐ 766/QĐ-TTg: TTHC satisfaction = 100 − (overdue % + complained %); see `method.formulas`."),
+            "tthc_results": _open({
+                "received": _counts("total", "online", "in_person", "carried_over"),
+                "resolved": _counts("total", "early", "on_time", "late"),
+                "pending": _counts("total", "within_time", "overdue"),
+                "children": {"type": "array", "items": {"type": "object"}},
+                "procedures": {"type": "array", "items": {"type": "object"}},
+            }, ["received", "resolved", "pending"], "Biểu II.06a (TT 01/2020/TT-VPCP)."),
+            "children": {"type": "array", "items": {"type": "object"},
+                         "description": "Every direct child with its headline figures, ranked by satisfaction %."},
+            "officers": {"type": "array", "items": {"type": "object"},
+                         "description": "The \"6 biết\" table per officer: internal, never published."},
+            "method": {"type": "object", "description": "Instrument, formulas, exclusions, small-cell rule."},
+            "submitted_at": {"type": "string", "format": "date-time"},
+            "submitted_by": {"type": ["object", "null"]},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                       "description": "Over the canonical JSON without sha256, status and review "
+                                      "(`flask reports verify FILE`)."},
+            "review": {"type": "object"},
+            "published": {"const": True},
+            "derived_from_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        }, ["unit", "period", "status", "version", "satisfaction", "indicators_766", "tthc_results",
+            "children", "method"]),
+    }
+
+
+def paths() -> dict[str, Schema]:
+    return {
+        "/api/v1/units/{code}/report": {"get": {
+            "operationId": "getUnitReport",
+            "tags": ["Reports"],
+            "summary": "A unit's period report",
+            "description": ("The report a unit files upward for a period: satisfaction, the QĐ 766 "
+                            "indicators, the TTHC results table (Biểu II.06a), children, officers and the "
+                            "method. Not public (officers, small cells): an API key or a dashboard login "
+                            "whose subtree holds the unit. Once submitted, the latest version is served "
+                            "exactly as submitted with its `sha256`; before that, the live draft."),
+            "security": OPERATOR,
+            "parameters": [UNIT_CODE, PERIOD, VERSION, AUDIENCE],
+            "responses": {"200": json_response("The report.", ref("ReportDocument")),
+                          **errors(401, 403, 404, 422)},
+        }},
+    }
