@@ -118,6 +118,11 @@ def from_environment() -> dict:
         # more, linearly less below: the decision's appendix is not public, so both are settings.
         "REPORT_DEADLINE_WORKING_DAYS": _int("REPORT_DEADLINE_WORKING_DAYS", 3),
         "REPORT_REMINDER_WORKING_DAYS": _int("REPORT_REMINDER_WORKING_DAYS", 1),
+        # The scheduler prepares every unit's draft when a period of these kinds closes (kind, or
+        # kind/official: NĐ 09/2019 periods, what communes report upward) and mails its managers.
+        "REPORT_SCHEDULED_PERIODS": os.environ.get(
+            "REPORT_SCHEDULED_PERIODS", "month/official,quarter/official,half/official,year/official"),
+        "REPORT_SCHEDULE_INTERVAL_SECONDS": _int("REPORT_SCHEDULE_INTERVAL_SECONDS", 3600),
         "REPORT_766_TTHC_POINTS": _float("REPORT_766_TTHC_POINTS", 6.0),
         "REPORT_766_FULL_AT_PCT": _float("REPORT_766_FULL_AT_PCT", 90.0),
         # A dossier "drew a dislike" when its rating's overall level is at most this.

@@ -30,7 +30,8 @@ DELIVER_WEBHOOK = "worker.webhooks.deliver"
 SWEEP_WEBHOOKS = "worker.webhooks.sweep_pending"
 NOTIFY_CASE = "worker.notifications.notify_case"
 SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
-ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES)
+PREPARE_REPORTS = "worker.reports_schedule.prepare_closed_periods"
+ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES, PREPARE_REPORTS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ PERIODIC_JOBS = (
     Periodic("webhook-sweep", SWEEP_WEBHOOKS, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
     # E-mails unit managers about new cases whose notice job was lost.
     Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    # Prepares each unit's draft when a reporting period closes, mails its managers, reminds them.
+    Periodic("report-schedule", PREPARE_REPORTS, DEFAULT, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
 )
 
 # The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a

@@ -1,4 +1,5 @@
-"""`flask reports verify FILE`: check a submitted report's integrity hash."""
+"""`flask reports verify FILE`: check a submitted report's integrity hash.
+`flask reports prepare [--period LABEL]`: what the scheduler does when a period closes, by hand."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import ReportVersion, Unit
-from ..reports import integrity
+from ..reports import integrity, schedule
+from ..reports.periods import PeriodInvalid, parse_period
 
 INTACT, ALTERED, UNREADABLE = 0, 1, 2
 SHOWN_DIFFERENCES = 20
@@ -55,6 +57,28 @@ def register(app: Flask) -> None:
             if len(changed) > SHOWN_DIFFERENCES:
                 click.echo(f"  … and {len(changed) - SHOWN_DIFFERENCES} more", err=True)
         sys.exit(ALTERED)
+
+
+    @reports.command("prepare")
+    @click.option("--period", "label", help="one period, e.g. 2026-Q3/official (default: the latest closed "
+                                             "period of each kind in REPORT_SCHEDULED_PERIODS)")
+    def prepare_command(label: str | None) -> None:
+        """Prepare every unit's draft of the closed period(s), mail its managers once and
+        remind them before the deadline; prints what was done. Running it twice does nothing twice."""
+        try:
+            periods = [parse_period(label)] if label else None
+            outcomes = schedule.prepare_closed_periods(periods)
+        except (PeriodInvalid, ValueError) as exc:
+            raise click.UsageError(str(exc)) from None
+        for outcome in outcomes:
+            click.echo(f"{outcome.period} (due {outcome.deadline}): {len(outcome.prepared)} drafts prepared"
+                       + (f" ({', '.join(outcome.prepared)})" if outcome.prepared else ""))
+            if not outcome.mailed:
+                click.echo("  no e-mail: " + ("SMTP_HOST is not set" if not schedule.smtp_configured()
+                                               else "the deadline has passed"))
+            for what in ("notified", "reminded"):
+                codes = getattr(outcome, what)
+                click.echo(f"  {what}: {len(codes)}" + (f" ({', '.join(codes)})" if codes else ""))
 
 
 def _describe(document: dict) -> str:

@@ -10,8 +10,9 @@ Definitions (stated again in every report's `method`):
   else returned after its due day; of the rest, early = returned on a day before the
   due day, on time = on the due day (or with no due date recorded);
 - pending: received by the period's last day and not returned by then; overdue when
-  the e-system flags it late or its due day ended without a return: a due day up to
-  the period's last day, or, while the period still runs, before today;
+  its due day ended without a return: a due day up to the period's last day, or, while
+  the period still runs, before today; or when the e-system flags it late while it is
+  still out (a flag set when it came back after the period is not about the period);
 - handled = resolved + pending: the dossiers the unit had on its desk in the period.
   overdue % = (resolved late + pending overdue) ÷ handled; complained % = handled
   dossiers whose rating, given by the period's end and not flagged, was negative
@@ -142,7 +143,10 @@ def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: d
                 kind = "early" if due is not None and returned < due else "on_time"
             section, key = "resolved", kind
         else:
-            overdue = bool(late) or (due is not None and due < cutoff)
+            # Judged at the period's end: a late flag set when the result came back after
+            # it says nothing about then; one on a dossier still out may (the e-system
+            # knows of supplement requests), so it counts.
+            overdue = (bool(late) and returned is None) or (due is not None and due < cutoff)
             section, key = "pending", "overdue" if overdue else "within_time"
         complained = is_negative(overall, conduct)
         for tally in tallies:
