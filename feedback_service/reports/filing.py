@@ -19,6 +19,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import audit
@@ -165,13 +166,17 @@ def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
     document.update(version=number, submitted_at=moment.isoformat(), submitted_by=_person(user))
     document.pop("status", None)
     sha = integrity.digest(document)
-    with transaction():
-        row = ReportVersion(unit_id=unit.id, period=period.label, version=number, status="submitted",
-                            document=integrity.canonical(document), sha256=sha, submitted_at=moment,
-                            submitted_by_id=user.id)
-        db.session.add(row)
-        audit(user.actor, "report.submit", f"report:{unit.code}:{period.label}",
-              {"period": period.label, "version": number, "sha256": sha})
+    try:
+        with transaction():
+            row = ReportVersion(unit_id=unit.id, period=period.label, version=number, status="submitted",
+                                document=integrity.canonical(document), sha256=sha, submitted_at=moment,
+                                submitted_by_id=user.id)
+            db.session.add(row)
+            audit(user.actor, "report.submit", f"report:{unit.code}:{period.label}",
+                  {"period": period.label, "version": number, "sha256": sha})
+    except IntegrityError:
+        # Two submissions at once: the database keeps one version per number, the other is told.
+        raise FilingRefused(f"Phiên bản {number} vừa được nộp cùng lúc; hãy tải lại trang.") from None
     return row
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dashboard_helpers import make_user
 from factories import counter, create_key, officer, tree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback_service import clock
 from feedback_service.clock import local_day
@@ -349,3 +349,15 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
     schema = {**spec["components"]["schemas"]["ReportDocument"], "components": spec["components"]}
     assert not [e.message for e in Draft202012Validator(schema).iter_errors(public)]
     assert refused.status_code == 422
+
+
+def test_two_submissions_at_once_keep_one_version(scene, runner, monkeypatch):
+    chair = _manager(runner, "chu-tich", "unit_manager", "01273")
+    commune = Unit.by_code("01273")
+    # The second request read "no version yet" before the first committed (as two web workers would).
+    monkeypatch.setattr(filing, "latest", lambda unit, period: None)
+    with clock.running_from(AFTER_QUARTER):
+        filing.submit(commune, QUARTER, chair)
+        with pytest.raises(filing.FilingRefused, match="cùng lúc"):
+            filing.submit(commune, QUARTER, chair)
+    assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 1
