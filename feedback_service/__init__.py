@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import health
     from .integration import integration
     from .openapi import api_docs
+    from .verification import verify
 
     # Public by design: citizen pages (the signed token is the only key); the counter poster
     # alone is operators' material (operators.current_operator: a login or an API key).
@@ -99,6 +100,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts)
     # Login required before every route; each route checks the unit against the user's subtree.
     app.register_blueprint(dashboard, url_prefix="/dashboard")
+    # Public by design: checks a report's JSON that the visitor brings; shows no figure of its own.
+    # CSRF-protected like any form (checked in the view, after it raises the body limit).
+    app.register_blueprint(verify)
     # CSRF tokens protect every form of a logged-in session; these audiences have no such
     # session: citizens post with a signed token in the URL, machines with a bearer key.
     for anonymous_or_machine in (citizen, api, integration):

@@ -127,6 +127,8 @@ def from_environment() -> dict:
         "REPORT_766_FULL_AT_PCT": _float("REPORT_766_FULL_AT_PCT", 90.0),
         # A dossier "drew a dislike" when its rating's overall level is at most this.
         "REPORT_NEGATIVE_OVERALL_MAX": _int("REPORT_NEGATIVE_OVERALL_MAX", 2),
+        # The public /reports/verify page takes a report's JSON up to this size (a province's is ~1 MB).
+        "REPORT_VERIFY_MAX_BYTES": _int("REPORT_VERIFY_MAX_BYTES", 4 * 1024 * 1024),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

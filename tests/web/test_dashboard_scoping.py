@@ -31,6 +31,8 @@ OBJECT_KINDS: dict[tuple[str, str], str] = {
     ("officers", "code"): "officer",
     ("cases", "case_id"): "case",
     ("users", "user_id"): "user",
+    # Not an object but a value any commune shares: the unit in the same URL is what is scoped.
+    ("reports", "period"): "period",
 }
 # Routes that name no object, each with the reason it cannot leak another commune.
 NO_OBJECT_ROUTES = {
@@ -43,6 +45,9 @@ NO_OBJECT_ROUTES = {
 }
 # Account administration: no commune's manager may use it at all, not even on their own commune's accounts.
 ADMIN_ONLY_PREFIX = "dashboard.user_admin"
+# Reviewing a report is the level above's (a province officer or the admin), never the chair's own:
+# the control posts them as the admin.
+REVIEW_ENDPOINTS = ("dashboard.unit_report_accept", "dashboard.unit_report_return")
 SCOPED_BLUEPRINTS = ("dashboard",)
 REFUSED = (403, 404, 405)
 # A valid value for every field any dashboard form reads (case workflow, counter and
@@ -61,6 +66,7 @@ class Objects:
     officer: str
     case: int
     user: int
+    period: str = "2026-11"  # a report period label: valid, the same for every commune
 
     def value(self, kind: str) -> object:
         return getattr(self, kind)
@@ -195,6 +201,8 @@ def test_the_same_routes_answer_for_the_users_own_objects(app, world):
         # Account administration is the admin's; the admin's forms answer 302, or 200
         # where the answer is a page showing a temporary password once.
         client, posted = (admin, (200, 302)) if rule.endpoint.startswith(ADMIN_ONLY_PREFIX) else (manager, (302,))
+        if rule.endpoint in REVIEW_ENDPOINTS:
+            client, posted = admin, (302,)
         url = build_url(app, rule, world["own"])
         if "GET" in rule.methods:
             assert client.get(url).status_code == 200, url

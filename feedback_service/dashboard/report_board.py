@@ -1,0 +1,71 @@
+"""The province's board for a period (`/dashboard/units/<code>/reports?period=…`): one
+row per direct child with where its report stands, counts per status, the province
+report compiled from the children's accepted snapshots, and what changed in the
+records since each child submitted.
+
+The default period is the last closed *official quarter* (NĐ 09/2019): the province's
+PAR Index and QĐ 766 work is quarterly, and by the time a board is opened the month
+just closed is usually still inside its deadline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template, request, url_for
+
+from .. import clock
+from ..models import Unit
+from ..reports import filing
+from ..reports.compilation import compile_snapshots, differences_since
+from ..reports.document import build_report
+from ..reports.periods import ReportingPeriod, last_closed
+from ..units.tree import child_units
+from . import dashboard
+from .access import visible_unit
+from .reports import period_choices, reporting_period
+
+DEFAULT_KIND, DEFAULT_OFFICIAL = "quarter", True
+# The counts at the top of the board, in the order a province reads them.
+COUNTED = ("submitted", "accepted", "returned", "late", "not_reported", "draft")
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    unit: Unit
+    standing: filing.Standing
+    differences: list  # (path, submitted, live) since the latest submitted/accepted version
+
+    @property
+    def submitted(self) -> bool:
+        return self.standing.version is not None
+
+
+@dashboard.app_template_global("default_report_period")
+def default_period() -> ReportingPeriod:
+    return last_closed(clock.local_today(), DEFAULT_KIND, DEFAULT_OFFICIAL)
+
+
+@dashboard.get("/units/<code>/reports")
+def unit_reports_board(code: str):
+    unit = visible_unit(code)
+    raw = request.args.get("period")
+    period = reporting_period(raw, status=400) if raw else default_period()
+    today = clock.local_today()
+    rows, accepted = [], []
+    for child in child_units(unit):
+        state = filing.standing(child, period, today)
+        changed: list = []
+        if state.version is not None and state.status in ("submitted", "accepted"):
+            snapshot = filing.snapshot_of(state.version)
+            changed = differences_since(snapshot, build_report(child, period))
+            if state.status == "accepted":
+                accepted.append(snapshot)
+        rows.append(BoardRow(child, state, changed))
+    counts = {status: sum(1 for r in rows if r.standing.status == status) for status in COUNTED if status != "late"}
+    counts["late"] = sum(1 for r in rows if r.submitted and r.standing.late)
+    return render_template(
+        "dashboard/report_board.html", unit=unit, period=period, rows=rows, counts=counts, counted=COUNTED,
+        compiled=compile_snapshots(accepted) if accepted else None,
+        own_report=url_for("dashboard.unit_report", code=unit.code, period=period.label),
+        choices=period_choices(period, "dashboard.unit_reports_board", code=unit.code),
+    )

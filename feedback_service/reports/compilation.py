@@ -1,0 +1,89 @@
+"""The province's report compiled from its units' accepted snapshots, and what the
+live records say differently since each snapshot was submitted.
+
+Compiling adds up counts only (responses, answers per level, the Biểu II.06a columns,
+the dossiers that drew a complaint, complaint cases) and works every percentage out
+again from the sums, by the same rules as a live report (`summaries.scoring`,
+`tthc.Tally`): an average of the units' percentages would weigh a commune of ten
+dossiers like one of a thousand.
+
+A difference is a leaf of `satisfaction`, `indicators_766` or `tthc_results` whose
+submitted value is not what the records give today: a dossier returned later than
+first recorded, a rating folded after the submission. Timestamps of the reading
+itself (`as_of`, `generated_at`) are left out: they always differ.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+
+from ..summaries.scoring import LEVELS, mean_score, satisfaction_pct
+from . import integrity
+from .tthc import PENDING, RECEIVED, RESOLVED, Tally
+
+COMPARED_SECTIONS = ("satisfaction", "indicators_766", "tthc_results")
+# Moments of the reading, not figures: they differ on every reading.
+NOT_COMPARED = frozenset({"as_of", "generated_at"})
+COMPLAINT_COUNTS = ("received", "answered_on_time", "answered_late", "pending_within_time", "pending_overdue")
+
+
+def compile_snapshots(snapshots: Iterable[dict]) -> dict:
+    """One report's headline sections summed over the given snapshots (the units'
+    accepted versions): `units` (code, name, version, sha256 of each), `satisfaction`
+    (responses, overall, satisfaction_pct, mean_score), `tthc_results` (the
+    Biểu II.06a columns) and `indicators_766` (with `complaints`)."""
+    units, responses, excluded = [], 0, 0
+    overall = dict.fromkeys(LEVELS, 0)
+    tally = Tally()
+    complaints = dict.fromkeys(COMPLAINT_COUNTS, 0)
+    for snapshot in snapshots:
+        units.append({"code": snapshot["unit"]["code"], "name": snapshot["unit"]["name"],
+                      "version": snapshot.get("version"), "sha256": snapshot.get("sha256")})
+        satisfaction = snapshot.get("satisfaction") or {}
+        responses += int(satisfaction.get("responses") or 0)
+        excluded += int((satisfaction.get("excluded") or {}).get("total") or 0)
+        for level in LEVELS:
+            overall[level] += int((satisfaction.get("overall") or {}).get(level) or 0)
+        table = snapshot.get("tthc_results") or {}
+        for section, columns in (("received", RECEIVED), ("resolved", RESOLVED), ("pending", PENDING)):
+            counts = getattr(tally, section)
+            for column in columns:
+                counts[column] += int((table.get(section) or {}).get(column) or 0)
+        indicators = snapshot.get("indicators_766") or {}
+        tally.complained += int(indicators.get("complained") or 0)
+        for name in COMPLAINT_COUNTS:
+            complaints[name] += int((indicators.get("complaints") or {}).get(name) or 0)
+    judged = complaints["answered_on_time"] + complaints["answered_late"] + complaints["pending_overdue"]
+    complaints["on_time_pct"] = _round(100.0 * complaints["answered_on_time"] / judged if judged else None)
+    min_level = int(current_app.config["SATISFIED_MIN_LEVEL"])
+    return {
+        "units": units,
+        "satisfaction": {"responses": responses, "overall": overall,
+                         "satisfaction_pct": _round(satisfaction_pct(overall, min_level)),
+                         "mean_score": _round(mean_score(overall)), "excluded": excluded},
+        "tthc_results": tally.table(),
+        "indicators_766": {**tally.indicators(), "complaints": complaints},
+    }
+
+
+def differences_since(snapshot: dict, live: dict) -> list[tuple[str, object, object]]:
+    """(path, submitted, live) for every compared figure that has changed since the
+    snapshot was taken, e.g. ("tthc_results.resolved.late", 1, 2)."""
+    found = []
+    for section in COMPARED_SECTIONS:
+        found.extend(integrity.differences(_figures(snapshot.get(section)), _figures(live.get(section)), section))
+    return found
+
+
+def _figures(value: object) -> object:
+    """The value without the reading's own timestamps, at any depth."""
+    if isinstance(value, dict):
+        return {key: _figures(item) for key, item in value.items() if key not in NOT_COMPARED}
+    if isinstance(value, list):
+        return [_figures(item) for item in value]
+    return value
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
