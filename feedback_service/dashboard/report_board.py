@@ -18,6 +18,7 @@ from ..models import Unit
 from ..reports import filing
 from ..reports.compilation import compile_snapshots, differences_since
 from ..reports.document import build_report
+from ..summaries.read import cached
 from ..reports.periods import ReportingPeriod, last_closed
 from ..units.tree import child_units
 from . import dashboard
@@ -57,7 +58,11 @@ def unit_reports_board(code: str):
         changed: list = []
         if state.version is not None and state.status in ("submitted", "accepted"):
             snapshot = filing.snapshot_of(state.version)
-            changed = differences_since(snapshot, build_report(child, period))
+            # Cached like a summary (per fold generation, at most SUMMARY_CACHE_SECONDS): a board
+            # of a hundred communes would otherwise build a hundred live reports per view, and a
+            # dossier corrected by the e-system shows within that minute.
+            live = cached(f"report-live:{child.id}:{period.label}", lambda child=child: build_report(child, period))
+            changed = differences_since(snapshot, live)
             if state.status == "accepted":
                 accepted.append(snapshot)
         rows.append(BoardRow(child, state, changed))
