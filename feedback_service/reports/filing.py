@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +40,7 @@ COMMENT_MAX = 2000
 
 
 class FilingRefused(Exception):
-    """The action is not allowed now; the message says why (shown to the user)."""
+    """The action is not allowed now; the message says why, in the user's language (shown to them)."""
 
 
 def deadline(period: ReportingPeriod) -> date:
@@ -149,15 +150,16 @@ def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
     """Freeze the live report as the next version. Refused before the period has
     ended, and while the latest version waits for review or has been accepted."""
     if not may_submit(user, unit):
-        raise FilingRefused("Chỉ lãnh đạo của chính đơn vị mới nộp được báo cáo này.")
+        raise FilingRefused(_("Chỉ lãnh đạo của chính đơn vị mới nộp được báo cáo này."))
     today = clock.local_today()
     if today <= period.date_to:
-        raise FilingRefused(f"Kỳ báo cáo kết thúc ngày {period.date_to:%d/%m/%Y}; chỉ nộp được sau ngày đó.")
+        raise FilingRefused(_("Kỳ báo cáo kết thúc ngày %(day)s; chỉ nộp được sau ngày đó.",
+                               day=period.date_to.strftime("%d/%m/%Y")))
     current = latest(unit, period)
     if current is not None and current.status == "submitted":
-        raise FilingRefused(f"Phiên bản {current.version} đã nộp và đang chờ cấp trên xem xét.")
+        raise FilingRefused(_("Phiên bản %(version)s đã nộp và đang chờ cấp trên xem xét.", version=current.version))
     if current is not None and current.status == "accepted":
-        raise FilingRefused(f"Phiên bản {current.version} đã được cấp trên tiếp nhận.")
+        raise FilingRefused(_("Phiên bản %(version)s đã được cấp trên tiếp nhận.", version=current.version))
     from ..summaries.fold import fold_all  # every stored rating counted before freezing
     fold_all(int(current_app.config["AGGREGATION_BATCH_SIZE"]))
     document = build_report(unit, period)
@@ -176,25 +178,25 @@ def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
                   {"period": period.label, "version": number, "sha256": sha})
     except IntegrityError:
         # Two submissions at once: the database keeps one version per number, the other is told.
-        raise FilingRefused(f"Phiên bản {number} vừa được nộp cùng lúc; hãy tải lại trang.") from None
+        raise FilingRefused(_("Phiên bản %(version)s vừa được nộp cùng lúc; hãy tải lại trang.", version=number)) from None
     return row
 
 
 def review(version: ReportVersion, user: User, accept: bool, comment: str = "") -> None:
     """Accept the latest submitted version, or return it with a comment."""
     if not may_review(user, version.unit):
-        raise FilingRefused("Chỉ cấp trên của đơn vị mới tiếp nhận hoặc trả lại báo cáo.")
+        raise FilingRefused(_("Chỉ cấp trên của đơn vị mới tiếp nhận hoặc trả lại báo cáo."))
     newest = db.session.scalar(select(func.max(ReportVersion.version)).where(
         ReportVersion.unit_id == version.unit_id, ReportVersion.period == version.period))
     if version.version != newest:
-        raise FilingRefused("Chỉ xem xét được phiên bản mới nhất.")
+        raise FilingRefused(_("Chỉ xem xét được phiên bản mới nhất."))
     comment = (comment or "").strip()
     if not accept and not comment:
-        raise FilingRefused("Trả lại báo cáo cần nêu lý do.")
+        raise FilingRefused(_("Trả lại báo cáo cần nêu lý do."))
     if len(comment) > COMMENT_MAX:
-        raise FilingRefused(f"Ý kiến dài tối đa {COMMENT_MAX} ký tự.")
+        raise FilingRefused(_("Ý kiến dài tối đa %(count)s ký tự.", count=COMMENT_MAX))
     if version.status not in ("submitted", "accepted") or (accept and version.status == "accepted"):
-        raise FilingRefused("Phiên bản này không còn chờ xem xét.")
+        raise FilingRefused(_("Phiên bản này không còn chờ xem xét."))
     with transaction():
         version.status = "accepted" if accept else "returned"
         version.reviewed_at = clock.now()
