@@ -30,7 +30,10 @@ DELIVER_WEBHOOK = "worker.webhooks.deliver"
 SWEEP_WEBHOOKS = "worker.webhooks.sweep_pending"
 NOTIFY_CASE = "worker.notifications.notify_case"
 SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
-ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES)
+BUILD_REPORT_EXPORT = "worker.reports.build_export"
+SWEEP_REPORT_EXPORTS = "worker.reports.sweep_exports"
+ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES, BUILD_REPORT_EXPORT,
+            SWEEP_REPORT_EXPORTS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ PERIODIC_JOBS = (
     Periodic("webhook-sweep", SWEEP_WEBHOOKS, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
     # E-mails unit managers about new cases whose notice job was lost.
     Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    # Deletes report export files whose download link has expired.
+    Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, DEFAULT, "REPORT_EXPORT_SWEEP_SECONDS"),
 )
 
 # The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a
