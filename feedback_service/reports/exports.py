@@ -28,7 +28,7 @@ from ..dashboard.exports import safe_cell
 from . import responses
 from .export_layout import Section, header_rows, sections
 from .periods import ReportingPeriod
-from .xlsx import BOLD, DATETIME, EMPTY, MAX_ROWS, Sheet, Workbook, cell, inline, number, serial
+from .xlsx import BOLD, DATETIME, EMPTY, MAX_ROWS, Sheet, Workbook, cell, inline, number
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -112,15 +112,18 @@ def _write_responses(book: Workbook, header: list[list[str]], unit_ids: list[int
     element_keys = [key.split(".", 1)[1] for _, key in columns if key.startswith("elements.")]
     conduct_keys = [key.split(".", 1)[1] for _, key in columns if key.startswith("conduct.")]
     shared = book.shared
-    answer = {True: shared.cell(responses.YES), False: shared.cell(responses.NO), None: EMPTY}
-    verified_cell = {True: answer[True], False: answer[False]}
+    answer = {True: shared.cell(responses.YES), False: shared.cell(responses.NO)}
     levels = {level: number(level) for level in range(1, 6)}
     unit_cell = {uid: shared.cell(code) for uid, code in units.items()}
     counter_cell = {cid: shared.cell(code) for cid, code in counters.items()}
     officer_cell = {oid: shared.cell(code) for oid, code in officers.items()}
-    channel_cell: dict[str, str] = {}
+    # A row's repeated parts, each decoded once: (channel, verified, overall) and the
+    # answers' JSON texts (a few thousand distinct ones among a million ratings).
+    middle: dict[tuple, str] = {}
+    elements_cells = AnswerCells(lambda e: "".join(levels.get(e.get(k), EMPTY) for k in element_keys))
+    conduct_cells = AnswerCells(lambda c: "".join(answer.get(c.get(k), EMPTY) for k in conduct_keys))
     flag_cell: dict[str | None, str] = {None: EMPTY}
-    offset = responses.local_offset()
+    local_day = responses.day_offset()
     style = f' s="{DATETIME}"'
 
     def new_sheet(number_: int) -> Sheet:
@@ -135,26 +138,42 @@ def _write_responses(book: Workbook, header: list[list[str]], unit_ids: list[int
     sheet = new_sheet(parts)
     if progress:
         progress(0, total)
-    for (submitted, unit_id, counter_id, officer_id, channel, verified, overall, elements, conduct, comment,
+    for (when, unit_id, counter_id, officer_id, channel, verified, overall, elements, conduct, comment,
          flag) in responses.stream(unit_ids, period):
         if sheet.rows >= RESPONSES_MAX_ROWS:
             parts += 1
             sheet = new_sheet(parts)
-        elements, conduct = elements or {}, conduct or {}
-        channel_ready = channel_cell.get(channel) or channel_cell.setdefault(channel, shared.cell(channel))
+        key = (channel, verified, overall)
+        mid = middle.get(key)
+        if mid is None:
+            mid = middle[key] = (shared.cell(channel) + answer[bool(verified)]
+                                 + (levels.get(overall) or cell(overall)))
         flag_ready = flag_cell.get(flag) or flag_cell.setdefault(flag, shared.cell(flag))
-        when = serial(responses.to_local(submitted, offset))
         sheet.cells(
-            f"<c{style}><v>{when!r}</v></c>"
-            + unit_cell.get(unit_id, EMPTY) + counter_cell.get(counter_id, EMPTY)
-            + officer_cell.get(officer_id, EMPTY) + channel_ready + verified_cell[bool(verified)]
-            + (levels.get(overall) or cell(overall))
-            + "".join(levels.get(elements.get(key), EMPTY) for key in element_keys)
-            + "".join(answer.get(conduct.get(key), EMPTY) for key in conduct_keys)
-            + (inline(comment) if comment else EMPTY) + flag_ready)
+            f"<c{style}><v>{local_day(when)!r}</v></c>{unit_cell.get(unit_id, EMPTY)}"
+            f"{counter_cell.get(counter_id, EMPTY)}{officer_cell.get(officer_id, EMPTY)}{mid}"
+            f"{elements_cells[elements]}{conduct_cells[conduct]}{inline(comment) if comment else EMPTY}{flag_ready}")
         written += 1
         if progress and written % PROGRESS_EVERY == 0:
             progress(written, total)
     if progress:
         progress(written, max(total, written))
     return written
+
+
+class AnswerCells(dict):
+    """JSON text of a rating's answers → its ready cells, decoded once per distinct text.
+    Bounded: past CACHE_MAX distinct texts (never, with a fixed questionnaire) it decodes
+    without remembering, so memory stays flat whatever the data."""
+
+    CACHE_MAX = 50_000
+
+    def __init__(self, render: Callable[[dict], str]) -> None:
+        super().__init__()
+        self.render = render
+
+    def __missing__(self, raw: str | None) -> str:
+        ready = self.render(json.loads(raw) if raw else {})
+        if len(self) < self.CACHE_MAX:
+            self[raw] = ready
+        return ready
