@@ -24,7 +24,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
 
-from ..dashboard.exports import safe_cell
 from . import responses
 from .export_layout import Section, header_rows, sections
 from .periods import ReportingPeriod
@@ -61,6 +60,10 @@ def write(fmt: str, target: BinaryIO, document: dict, unit_ids: list[int], perio
 
 
 def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str, internal: bool) -> None:
+    # The dashboard's CSV rule (a cell a spreadsheet would run as a formula is defused);
+    # imported here, as the dashboard package imports this module's callers.
+    from ..dashboard.exports import safe_cell
+
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerows(header_rows(document, exported_at, zone))

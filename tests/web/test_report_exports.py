@@ -273,3 +273,88 @@ def test_redis_down_when_queueing_is_a_503_and_loses_nothing(make_app, tmp_path)
         assert db.session.query(Rating).count() == ratings
         assert app.test_client().get(f"/api/v1/units/04/report.csv?period={QUARTER}",
                                      headers=auth(key)).status_code == 200
+
+
+# The dashboard: ask, watch, download.
+
+def dashboard_client(app, username: str, role: str, unit: str):
+    from dashboard_helpers import log_in, make_user
+
+    make_user(app.test_cli_runner(), username, role, unit)
+    client = app.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
+
+
+def test_the_dashboard_builds_an_export_and_shows_its_progress_then_the_link(world):
+    from dashboard_helpers import csrf_token
+
+    app = world["app"]
+    chair = dashboard_client(app, "chu-tich", "unit_manager", "01273")
+    posted = chair.post("/dashboard/units/01273/report-exports",
+                        data={"period": QUARTER, "format": "xlsx", "csrf_token": csrf_token(chair, "/dashboard/units/01273")})
+    assert posted.status_code == 302
+    page_url = posted.headers["Location"]
+    export_id = page_url.rsplit("/", 1)[1]
+    assert page_url == f"/dashboard/report-exports/{export_id}"
+    waiting = chair.get(page_url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in waiting
+    assert "<script" not in waiting and "Đang chờ xử lý" in waiting
+
+    assert export_runs.build(export_id) == "done"
+    done = chair.get(page_url).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in done
+    assert f'href="/dashboard/report-exports/{export_id}/download"' in done
+    assert "21/10/2026 10:0" in done  # the link's expiry, a day later, in local time
+    download = chair.get(f"{page_url}/download")
+    assert download.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(download.data)).sheetnames[0] == "Tổng hợp"
+    with clock.running_from(AFTER_QUARTER + timedelta(days=2)):
+        assert "hết hạn" in chair.get(page_url).get_data(as_text=True)
+        assert chair.get(f"{page_url}/download").status_code == 410
+
+
+def test_the_dashboard_refuses_another_communes_exports(world):
+    from dashboard_helpers import csrf_token
+
+    row = built_export("01273")
+    other = dashboard_client(world["app"], "chu-tich-khac", "unit_manager", "01279")
+    token = csrf_token(other, "/dashboard/units/01279")
+    for url in (f"/dashboard/report-exports/{row.id}", f"/dashboard/report-exports/{row.id}/download"):
+        assert other.get(url).status_code == 404
+    assert other.post("/dashboard/units/01273/report-exports",
+                      data={"period": QUARTER, "format": "csv", "csrf_token": token}).status_code == 404
+    assert db.session.query(ReportExport).count() == 1
+    bad = other.post("/dashboard/units/01279/report-exports",
+                     data={"period": "2026-Q7", "format": "csv", "csrf_token": token}, follow_redirects=True)
+    assert "không hợp lệ" in bad.get_data(as_text=True)
+
+
+def test_the_dashboard_says_so_when_the_queue_is_down(make_app, tmp_path):
+    from dashboard_helpers import csrf_token
+    from redis_server import free_port
+
+    app = make_app(REPORT_EXPORT_DIR=str(tmp_path / "exports"), REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    with app.app_context(), clock.running_from(AFTER_QUARTER):
+        report_scene()
+        chair = dashboard_client(app, "chu-tich", "unit_manager", "01273")
+        answer = chair.post("/dashboard/units/01273/report-exports", follow_redirects=True,
+                            data={"period": QUARTER, "format": "xlsx", "csrf_token": csrf_token(chair, "/dashboard/units/01273")})
+        assert answer.status_code == 200
+        assert "tạm thời không hoạt động" in answer.get_data(as_text=True)
+        assert db.session.scalars(select(ReportExport)).one().status == "failed"
+
+
+def test_the_export_buttons_post_to_the_export_route(world):
+    from flask import render_template_string
+
+    chair = dashboard_client(world["app"], "chu-tich", "unit_manager", "01273")
+    assert chair.get("/dashboard/").status_code == 302  # logged in; render the partial in a request
+    with world["app"].test_request_context("/dashboard/units/01273/reports/2026-Q3"):
+        html = render_template_string('{% from "dashboard/_report_export_buttons.html" import '
+                                      'report_export_buttons with context %}'
+                                      '{{ report_export_buttons("01273", "2026-Q3/official") }}')
+    assert 'action="/dashboard/units/01273/report-exports"' in html
+    assert 'name="period" value="2026-Q3/official"' in html
+    assert {f'value="{fmt}"' in html for fmt in ("xlsx", "csv", "json")} == {True}
+    assert 'name="csrf_token"' in html
