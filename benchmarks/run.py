@@ -4,7 +4,8 @@ Starts the real pieces on loopback (a private redis-server, gunicorn with the
 production config, a fresh SQLite in WAL/FULL mode), sends a bounded load, and
 writes benchmarks/results.json and benchmarks/RESULTS.md. Targets are checked
 here, not in timed unit tests. The commune chair's dashboard is measured last,
-over the same year of history (benchmarks/dashboard.py). BENCH_KEEP_DATA=1 keeps
+over the same year of history (benchmarks/dashboard.py), then a province-year's period
+report in a database of its own (benchmarks/reports.py). BENCH_KEEP_DATA=1 keeps
 the database afterwards, to profile a slow page against the same data.
 """
 from __future__ import annotations
@@ -27,11 +28,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # redis_server.py (moved there with the test tiers)
 
 from redis_server import RedisServer, free_port  # noqa: E402
 
 from benchmarks.dashboard import bench_dashboard  # noqa: E402
+from benchmarks.reports import bench_reports  # noqa: E402
 
 SUBMIT_SECONDS = int(os.environ.get("BENCH_SUBMIT_SECONDS", "10"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
@@ -54,6 +56,10 @@ TARGETS = {
     "dashboard_commune_cold_p95_ms": ("<=", 500),
     "dashboard_inbox_province_p95_ms": ("<=", 300),
     "dashboard_inbox_commune_overdue_p95_ms": ("<=", 300),
+    # A province-year's period report (issue 10): 1,000,000 ratings, 300,000 dossiers.
+    "report_json_s": ("<=", 5),
+    "report_xlsx_s": ("<=", 30),
+    "report_xlsx_peak_rss_mb": ("<=", 300),
 }
 
 
@@ -82,6 +88,7 @@ def main() -> int:
         results.update(bench_fold())
         results.update(bench_summary(port))
         results.update(bench_dashboard(port, redis.url))
+        results.update(bench_reports(redis.url, keep=bool(os.environ.get("BENCH_KEEP_DATA"))))
     except Exception:
         print((work / "web.log").read_text()[-3000:], file=sys.stderr)
         raise

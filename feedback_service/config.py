@@ -129,6 +129,16 @@ def from_environment() -> dict:
         "REPORT_NEGATIVE_OVERALL_MAX": _int("REPORT_NEGATIVE_OVERALL_MAX", 2),
         # The public /reports/verify page takes a report's JSON up to this size (a province's is ~1 MB).
         "REPORT_VERIFY_MAX_BYTES": _int("REPORT_VERIFY_MAX_BYTES", 4 * 1024 * 1024),
+        # Report exports (reports/exports.py): an XLSX resting on at most this many ratings is
+        # built in the request; a larger one (or any from the dashboard) by an RQ job, written
+        # under REPORT_EXPORT_DIR and downloadable for REPORT_EXPORT_TTL_SECONDS, then deleted by
+        # the sweep every REPORT_EXPORT_SWEEP_SECONDS. A job still running after
+        # REPORT_EXPORT_TIMEOUT_SECONDS is stopped by RQ and reported failed.
+        "REPORT_EXPORT_INLINE_MAX": _int("REPORT_EXPORT_INLINE_MAX", 20000),
+        "REPORT_EXPORT_DIR": os.environ.get("REPORT_EXPORT_DIR") or str(INSTANCE_DIR / "exports"),
+        "REPORT_EXPORT_TTL_SECONDS": _int("REPORT_EXPORT_TTL_SECONDS", 86400),
+        "REPORT_EXPORT_SWEEP_SECONDS": _int("REPORT_EXPORT_SWEEP_SECONDS", 600),
+        "REPORT_EXPORT_TIMEOUT_SECONDS": _int("REPORT_EXPORT_TIMEOUT_SECONDS", 1800),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

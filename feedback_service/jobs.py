@@ -31,7 +31,10 @@ SWEEP_WEBHOOKS = "worker.webhooks.sweep_pending"
 NOTIFY_CASE = "worker.notifications.notify_case"
 SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
 PREPARE_REPORTS = "worker.reports_schedule.prepare_closed_periods"
-ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES, PREPARE_REPORTS)
+BUILD_REPORT_EXPORT = "worker.reports.build_export"
+SWEEP_REPORT_EXPORTS = "worker.reports.sweep_exports"
+ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES, PREPARE_REPORTS,
+            BUILD_REPORT_EXPORT, SWEEP_REPORT_EXPORTS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ PERIODIC_JOBS = (
     Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
     # Prepares each unit's draft when a reporting period closes, mails its managers, reminds them.
     Periodic("report-schedule", PREPARE_REPORTS, DEFAULT, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
+    # Deletes report export files whose download link has expired.
+    Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, DEFAULT, "REPORT_EXPORT_SWEEP_SECONDS"),
 )
 
 # The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a

@@ -5,6 +5,7 @@ from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient
 from .outages import RedisOutage
 from .ratings import PendingFold, Rating
+from .report_exports import ReportExport
 from .reports import ReportDraft, ReportVersion
 from .summaries import SummaryAnswer, SummaryTotal
 from .units import Counter, Officer, Unit
@@ -17,4 +18,4 @@ ROW_ID_MAX = 2**31 - 1
 
 __all__ = ["Unit", "Counter", "Officer", "Rating", "PendingFold", "SummaryTotal", "SummaryAnswer",
            "Dossier", "IntegrationClient", "AuditEntry", "WebhookEndpoint", "WebhookDelivery", "User",
-           "Case", "CaseEvent", "RedisOutage", "ReportVersion", "ReportDraft"]
+           "Case", "CaseEvent", "RedisOutage", "ReportVersion", "ReportDraft", "ReportExport"]

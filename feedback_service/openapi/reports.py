@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from ..reports.periods import ACCEPTED_FORMS
 from .components import COUNT, NULLABLE_NUMBER, Schema, errors, ref
-from .public import UNIT_CODE, json_response
+from .public import OPERATOR, UNIT_CODE, json_response
 
-OPERATOR = [{"bearerAuth": []}, {"sessionCookie": []}]
 STATUSES = ["draft", "submitted", "accepted", "returned", "not_reported"]
 
 PERIOD = {

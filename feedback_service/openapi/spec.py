@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..ratings.instrument import current_instrument
-from . import components, integration, public, reports
+from . import components, integration, public, report_exports, reports
 from .components import Schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -34,7 +34,8 @@ once; no error ever carries a stack trace.
 def build_spec() -> Schema:
     """The OpenAPI 3.1 document; needs an app context (the instrument shapes the rating body)."""
     instrument = current_instrument()
-    paths = _with_bad_request({**public.paths(instrument), **integration.paths(), **reports.paths()})
+    paths = _with_bad_request({**public.paths(instrument), **integration.paths(), **reports.paths(),
+                               **report_exports.paths()})
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
@@ -52,14 +53,15 @@ def build_spec() -> Schema:
             {"name": "Counters", "description": "Counters (quầy) and the QR codes on their posters."},
             {"name": "Officers", "description": "Officers (công chức) and their figures; API key required."},
             {"name": "Dossiers", "description": "Dossiers (hồ sơ) from the one-door e-system; API key required."},
-            {"name": "Reports", "description": ("Period reports filed upward (month, quarter, half-year, year; "
-                                                 "calendar or NĐ 09/2019 official); a key or login.")},
+            {"name": "Reports", "description": ("Period reports filed upward and their XLSX / CSV exports; an API "
+                                                 "key or a dashboard login in scope.")},
             {"name": "Probes", "description": "Liveness and readiness for operators."},
         ],
         "paths": paths,
         "components": {
             "schemas": {**components.error_schemas(), **components.summary_schemas(),
-                        **public.schemas(instrument), **integration.schemas(), **reports.schemas()},
+                        **public.schemas(instrument), **integration.schemas(), **reports.schemas(),
+                        **report_exports.schemas()},
             "responses": components.error_responses(),
             "securitySchemes": {
                 "bearerAuth": {

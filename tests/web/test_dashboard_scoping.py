@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.routing import Map, Rule
 
+from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import AuditEntry, Case, CaseEvent, Counter, Officer, User
@@ -33,6 +34,7 @@ OBJECT_KINDS: dict[tuple[str, str], str] = {
     ("users", "user_id"): "user",
     # Not an object but a value any commune shares: the unit in the same URL is what is scoped.
     ("reports", "period"): "period",
+    ("report-exports", "export_id"): "report_export",
 }
 # Routes that name no object, each with the reason it cannot leak another commune.
 NO_OBJECT_ROUTES = {
@@ -53,7 +55,8 @@ REFUSED = (403, 404, 405)
 # A valid value for every field any dashboard form reads (case workflow, counter and
 # officer management), so a route that forgot its scope check WOULD change something.
 FORM_FIELDS = {"answer": "Đã xử lý, xin cảm ơn.", "name": "Tên mới do kẻ khác đặt", "code": "QX9",
-               "active": "0", "confirm": "1", "role": "admin", "unit": "", "username": "ke-la"}
+               "active": "0", "confirm": "1", "role": "admin", "unit": "", "username": "ke-la",
+               "period": "2026-Q3", "format": "csv"}
 OTHER_COMMUNE_NAMES = ("Nùng Trí Cao", "Hoàng Thị Khác", "Quầy của 01279")
 
 
@@ -66,6 +69,7 @@ class Objects:
     officer: str
     case: int
     user: int
+    report_export: str
     period: str = "2026-11"  # a report period label: valid, the same for every commune
 
     def value(self, kind: str) -> object:
@@ -78,8 +82,23 @@ def _negative_case(desk: Counter, clerk: Officer) -> int:
     return db.session.scalar(select(Case.id).where(Case.rating_id == rating.id))
 
 
+def _built_export(unit_code: str) -> str:
+    """A finished export of the unit's 2026-Q3 report, its file on disk."""
+    from feedback_service.models import ReportExport, Unit
+    from feedback_service.reports import export_runs
+
+    row = ReportExport(id=("a" if unit_code == "01273" else "b") * 32, unit_id=Unit.by_code(unit_code).id,
+                       period="2026-Q3", format="csv", internal=True, status="queued", progress=0,
+                       created_at=clock.now(), updated_at=clock.now())
+    db.session.add(row)
+    db.session.commit()
+    assert export_runs.build(row.id) == "done"
+    return row.id
+
+
 @pytest.fixture
-def world(app, runner) -> dict:
+def world(app, runner, tmp_path) -> dict:
+    app.config["REPORT_EXPORT_DIR"] = str(tmp_path / "exports")
     _, own_commune, other_commune = tree()
     own_desk = counter(own_commune, "Q1", "Quầy của 01273")
     own_clerk = officer(own_desk, "CB-0042", "Nguyễn Văn An")
@@ -90,8 +109,10 @@ def world(app, runner) -> dict:
     make_user(runner, "chu-tich-khac", "unit_manager", "01279")
     make_user(runner, "quan-tri", "admin")
     other_manager = _user_id("chu-tich-khac")
-    own = Objects("01273", own_desk.id, own_clerk.code, _negative_case(own_desk, own_clerk), _user_id("nhan-vien"))
-    other = Objects("01279", other_desk.id, other_clerk.code, _negative_case(other_desk, other_clerk), other_manager)
+    own = Objects("01273", own_desk.id, own_clerk.code, _negative_case(own_desk, own_clerk), _user_id("nhan-vien"),
+                  _built_export("01273"))
+    other = Objects("01279", other_desk.id, other_clerk.code, _negative_case(other_desk, other_clerk), other_manager,
+                    _built_export("01279"))
     return {"own": own, "other": other, "other_manager": other_manager}
 
 

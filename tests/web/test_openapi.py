@@ -111,7 +111,9 @@ def test_every_integration_route_needs_the_bearer_key_and_public_ones_do_not(spe
             material = material or path.startswith("/api/v1/units/{code}/report")
             # The counter list is public, with the material for what the caller reaches.
             optional = path == "/api/v1/units/{code}/counters"
-            expected = ([{"bearerAuth": []}] if keyed else operator if material
+            # Period reports and their exports: a key or a dashboard login in scope.
+            report = "/report" in path
+            expected = ([{"bearerAuth": []}] if keyed else operator if material or report
                         else [{}, *operator] if optional else None)
             assert op.get("security") == expected, (method, path)
             assert ("401" in op["responses"]) == bool(expected), (method, path)
