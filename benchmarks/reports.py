@@ -140,7 +140,7 @@ def seed(path: Path, year: int) -> None:
         dossier_desk.append((unit_id, counter_id, officers))
         rows.append((f"H90.{n:07d}", unit_id, counter_id, rng.choice(officers), f"1.{n % 40:03d}",
                      f"Thủ tục {n % 40}", rng.choice(("in_person", "online", "post")), received.strftime(stamp),
-                     (received + LOCAL).date().isoformat(), due.strftime(stamp),
+                     (received + LOCAL).date().isoformat(), due.strftime(stamp), (due + LOCAL).date().isoformat(),
                      returned.strftime(stamp) if returned else None,
                      (returned + LOCAL).date().isoformat() if returned else None, received.strftime(stamp)))
         if len(rows) == BATCH:
@@ -176,8 +176,8 @@ def seed(path: Path, year: int) -> None:
 def _dossiers(cursor, rows: list) -> None:
     cursor.executemany(
         "INSERT INTO dossiers (code, unit_id, counter_id, officer_id, procedure_code, procedure_name, channel, "
-        "received_at, received_day, due_at, returned_at, returned_day, created_at, updated_at, cancelled) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", [(*r, r[-1]) for r in rows])
+        "received_at, received_day, due_at, due_day, returned_at, returned_day, created_at, updated_at, cancelled) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", [(*r, r[-1]) for r in rows])
     rows.clear()
 
 

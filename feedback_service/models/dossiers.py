@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import local_day
 from ..extensions import db
 from .units import Counter, Officer, Unit, utcnow
 
@@ -35,6 +36,9 @@ class Dossier(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_day: Mapped[date] = mapped_column(Date, index=True)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The local day of due_at, kept in step with it on every write (below): reports compare
+    # days, and a province-year's dossiers are counted in SQL, not converted one by one.
+    due_day: Mapped[date | None] = mapped_column(Date)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_day: Mapped[date | None] = mapped_column(Date, index=True)
@@ -51,3 +55,10 @@ class Dossier(db.Model):
     unit: Mapped[Unit] = relationship()
     counter: Mapped[Counter | None] = relationship()
     officer: Mapped[Officer | None] = relationship()
+
+
+@event.listens_for(Dossier, "before_insert")
+@event.listens_for(Dossier, "before_update")
+def _fix_due_day(mapper, connection, dossier: Dossier) -> None:
+    # Every way a dossier is written (the API, imports, the demo, tests) passes through here.
+    dossier.due_day = local_day(dossier.due_at) if dossier.due_at is not None else None
