@@ -218,3 +218,53 @@ def test_a_commune_cannot_read_another_communes_report_and_the_province_can(scen
     assert chair.get(f"/api/v1/units/01279/report?period={PERIOD}").status_code == 403
     assert chair.get(f"/api/v1/units/01273/report?period={PERIOD}").status_code == 200
     assert province.get(f"/api/v1/units/01279/report?period={PERIOD}").status_code == 200
+
+
+XLSX_HEAD = 8  # a sheet's title, six header lines and an empty row, then labels, then JSON keys
+
+
+def _sheet_rows(sheet) -> tuple[list[str], list[tuple]]:
+    rows = list(sheet.iter_rows(values_only=True))
+    keys = [key for key in rows[XLSX_HEAD + 1] if key is not None]
+    return keys, [row[:len(keys)] for row in rows[XLSX_HEAD + 2:] if any(v is not None for v in row)]
+
+
+def test_the_quarterly_xlsx_agrees_with_the_json_report_the_summary_api_and_the_dossiers(scene, client):
+    """The XLSX read back with openpyxl: every satisfaction and QĐ 766 figure equals the JSON
+    report's, the headline figures equal the summary API's, and the Biểu II.06a rows equal
+    the counts recomputed from the dossiers as registered."""
+    import io
+
+    import openpyxl
+
+    built, keys = scene
+    report = get(client, f"/api/v1/units/04/report?period={PERIOD}", keys["04"]).get_json()
+    summary = get(client, f"/api/v1/units/04/summary?from={QUARTER_FROM}&to={QUARTER_TO}", keys["04"]).get_json()
+    response = get(client, f"/api/v1/units/04/report.xlsx?period={PERIOD}", keys["04"])
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+
+    _, rows = _sheet_rows(book["Tổng hợp"])
+    in_sheet = {key: value for _label, key, value in rows}
+    for key in ("responses", "satisfaction_pct", "mean_score", "sipas_index", "conduct_score"):
+        assert in_sheet[key] == report["satisfaction"][key] == summary[key], key
+    for level in "12345":
+        assert in_sheet[f"overall.{level}"] == report["satisfaction"]["overall"][level] == summary["overall"][level]
+    for name, element in summary["elements"].items():
+        assert in_sheet[f"elements.{name}.satisfaction_pct"] == element["satisfaction_pct"], name
+    for name, behaviour in summary["conduct"].items():
+        assert in_sheet[f"conduct.{name}.pct"] == behaviour["pct"], name
+
+    _, rows = _sheet_rows(book["Chỉ số 766"])
+    in_sheet = {key: value for _label, key, value in rows}
+    for key in ("on_time_pct", "overdue_pct", "complained_pct", "tthc_satisfaction_pct", "points"):
+        assert in_sheet[key] == report["indicators_766"][key], key
+
+    columns, rows = _sheet_rows(book["Biểu II.06a"])
+    by_code = {(row[0], row[1]): dict(zip(columns, row)) for row in rows}
+    for code, members in groups(built).items():
+        kind = "Đơn vị" if code == "04" else "Đơn vị trực thuộc"
+        expected, _ = bieu_ii_06a(built.dossiers, members)
+        for section, counts in expected.items():
+            for name, n in counts.items():
+                assert by_code[(kind, code)][f"{section}.{name}"] == n, (code, section, name)
