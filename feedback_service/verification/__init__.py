@@ -75,7 +75,10 @@ def examine(text: str | bytes, limit: int) -> dict:
 
 
 def stored_match(document: dict) -> dict | None:
-    """{matches, sha256} when this service holds the version the document names, else None."""
+    """{matches: True} when this service holds exactly this version, else None.
+
+    Public: a mismatch and an unknown version read alike, and the stored hash is never
+    shown, so a made-up file naming a unit cannot learn whether or what it submitted."""
     unit, period, version = document.get("unit"), document.get("period"), document.get("version")
     code = unit.get("code") if isinstance(unit, dict) else None
     label = period.get("label") if isinstance(period, dict) else None
@@ -83,6 +86,6 @@ def stored_match(document: dict) -> dict | None:
         return None
     row = db.session.scalar(select(ReportVersion).join(Unit, Unit.id == ReportVersion.unit_id).where(
         Unit.code == code[:64], ReportVersion.period == label[:24], ReportVersion.version == version))
-    if row is None:
+    if row is None or row.sha256 != integrity.digest(document):
         return None
-    return {"matches": row.sha256 == integrity.digest(document), "sha256": row.sha256}
+    return {"matches": True}

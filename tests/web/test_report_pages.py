@@ -328,9 +328,22 @@ def test_the_verify_page_tells_intact_from_altered(app, world):
     assert altered.status_code == 422 and _verdict(altered) == "altered" and "sha256 mismatch" in body
     assert 'data-matches="no"' in body
     # Re-hashed after the change: intact in itself, but not the version the service holds.
+    stored_sha = snapshot["sha256"]
     snapshot["sha256"] = integrity.digest(snapshot)
     rehashed = _verify(client, text=json.dumps(snapshot))
     assert _verdict(rehashed) == "intact" and 'data-matches="no"' in rehashed.get_data(as_text=True)
+    # Public: the stored hash is never shown, and a version nobody submitted reads the same,
+    # so a made-up file cannot learn whether or what a unit submitted.
+    assert stored_sha not in rehashed.get_data(as_text=True)
+    snapshot["version"] = 7
+    snapshot["sha256"] = integrity.digest(snapshot)
+    unknown = _verify(client, text=json.dumps(snapshot))
+    assert unknown.get_data(as_text=True).count("verify-stored") == 1
+    assert _stored_line(unknown) == _stored_line(rehashed)
+
+
+def _stored_line(response) -> str:
+    return re.search(r'<p id="verify-stored"[^>]*>.*?</p>', response.get_data(as_text=True), re.S).group(0)
 
 
 @pytest.mark.parametrize("garbage", [
