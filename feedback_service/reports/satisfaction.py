@@ -30,7 +30,12 @@ def _section(total: list, counted: dict[str, dict[str, int]]) -> dict:
     for key, element in figures["elements"].items():
         dist = counted.get(f"element.{key}", {})
         element["counts"] = {level: dist.get(level, 0) for level in LEVELS}
-    channels = counted.get(CHANNEL_QUESTION, {})
+    channels = dict(counted.get(CHANNEL_QUESTION, {}))
+    # Ratings folded before the fold counted channels (migration 0011) have none until
+    # `flask summaries rebuild`: shown as unknown rather than silently missing.
+    unknown = figures["responses"] - sum(channels.values())
+    if unknown > 0:
+        channels["unknown"] = unknown
     reasons = counted.get(FLAG_QUESTION, {})
     flagged = figures.pop("flagged")
     return {

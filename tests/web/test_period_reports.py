@@ -361,3 +361,18 @@ def test_two_submissions_at_once_keep_one_version(scene, runner, monkeypatch):
         with pytest.raises(filing.FilingRefused, match="cùng lúc"):
             filing.submit(commune, QUARTER, chair)
     assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 1
+
+
+def test_ratings_folded_before_channels_were_counted_show_as_unknown(scene, client, runner):
+    from feedback_service.models import SummaryAnswer
+
+    # Summaries folded by the code before migration 0011 have no channel rows.
+    SummaryAnswer.query.filter(SummaryAnswer.question == "channel").delete()
+    db.session.commit()
+    with clock.running_from(AFTER_QUARTER):
+        channels = filing.live_document(Unit.by_code("01273"), QUARTER)["satisfaction"]["by_channel"]
+    assert channels == {"counter_qr": 0, "dossier_qr": 0, "kiosk": 0, "api": 0, "unknown": 8}
+    runner.invoke(args=["summaries", "rebuild"])
+    with clock.running_from(AFTER_QUARTER):
+        channels = filing.live_document(Unit.by_code("01273"), QUARTER)["satisfaction"]["by_channel"]
+    assert channels == {"counter_qr": 0, "dossier_qr": 3, "kiosk": 5, "api": 0}
