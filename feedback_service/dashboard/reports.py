@@ -41,6 +41,8 @@ CHANNEL_LABELS = {
     "dossier_qr": _l("Mã QR trên giấy hẹn"),
     "kiosk": _l("Máy tại quầy"),
     "api": _l("Hệ thống khác (API)"),
+    # Folded before channels were counted, until `flask summaries rebuild` (reports/satisfaction.py).
+    "unknown": _l("Chưa rõ kênh (cần tính lại tổng hợp)"),
 }
 FLAG_LABELS = {
     "cooldown": _l("Lặp lại trong thời gian chờ"),

@@ -115,7 +115,10 @@ def build(export_id: str) -> str:
     except Exception as exc:
         db.session.rollback()
         part.unlink(missing_ok=True)
-        _finish(db.session.get(ReportExport, export_id), "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        # The caller sees the kind of failure only: a message may quote SQL or paths (the
+        # worker's log keeps the whole traceback).
+        _finish(db.session.get(ReportExport, export_id), "failed",
+                error=f"{type(exc).__name__}: building the file failed; ask for the export again")
         raise
     db.session.expire(row)
     row.path, row.rows, row.progress = final.name, written, written
