@@ -139,6 +139,11 @@ def from_environment() -> dict:
         "REPORT_EXPORT_TTL_SECONDS": _int("REPORT_EXPORT_TTL_SECONDS", 86400),
         "REPORT_EXPORT_SWEEP_SECONDS": _int("REPORT_EXPORT_SWEEP_SECONDS", 600),
         "REPORT_EXPORT_TIMEOUT_SECONDS": _int("REPORT_EXPORT_TIMEOUT_SECONDS", 1800),
+        # Exports queued or running at once per dashboard user or API key: one more is refused
+        # (the API's 429 with Retry-After) until one finishes, so one caller cannot hold every
+        # worker. Asking again for an export already queued, or built and still current, is
+        # answered with that export and counts nothing.
+        "REPORT_EXPORTS_PER_REQUESTER": _int("REPORT_EXPORTS_PER_REQUESTER", 3),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

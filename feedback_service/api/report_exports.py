@@ -5,7 +5,10 @@ Same callers as the JSON report (`report_scope`: an API key or a dashboard login
 subtree holds the unit). An export resting on at most REPORT_EXPORT_INLINE_MAX ratings
 is answered at once; a larger one is queued and answered `202` with where to poll.
 An export is polled and downloaded by any caller whose subtree holds its unit; for
-anyone else it does not exist (404, as an unknown id).
+anyone else it does not exist (404, as an unknown id). The same export asked again is
+answered with the same one (the same `Location`) while it is queued, running, or built
+and still current; a caller with REPORT_EXPORTS_PER_REQUESTER exports queued or running
+is answered 429 with `Retry-After`.
 """
 from __future__ import annotations
 
@@ -13,16 +16,17 @@ from flask import jsonify, request, send_file, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..errors import ApiError
+from ..errors import ApiError, api_error_response
 from ..extensions import db
 from ..models import ReportExport
 from ..people.api_clients import client_for_key
 from ..people.operators import UnknownKey, current_operator
 from ..reports import export_runs, exports
-from ..reports.export_runs import QueueUnavailable
+from ..reports.export_runs import QueueUnavailable, TooManyExports
 from . import api
 from .reports import report_scope
 
+# When a caller at its limit may ask again: a large export takes tens of seconds to build.
 RETRY_AFTER_SECONDS = 30
 
 
@@ -51,6 +55,12 @@ def _export(code: str, fmt: str):
     except QueueUnavailable:
         raise ApiError(503, "the export is too large to build now and the job queue is unavailable; "
                             "try again in a minute", code="unavailable") from None
+    except TooManyExports as refused:
+        response, status = api_error_response(
+            429, f"this caller already has {refused.limit} exports queued or running; ask again when one is done",
+            code="too_many_exports")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     response = jsonify(_state(row))
     response.status_code = 202
     response.headers["Location"] = url_for("api.report_export_state", export_id=row.id)

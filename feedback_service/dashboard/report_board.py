@@ -17,8 +17,6 @@ from .. import clock
 from ..models import Unit
 from ..reports import filing
 from ..reports.compilation import compile_snapshots, differences_since
-from ..reports.document import build_report
-from ..summaries.read import cached
 from ..reports.periods import ReportingPeriod, last_closed
 from ..units.tree import child_units
 from . import dashboard
@@ -58,11 +56,9 @@ def unit_reports_board(code: str):
         changed: list = []
         if state.version is not None and state.status in ("submitted", "accepted"):
             snapshot = filing.snapshot_of(state.version)
-            # Cached like a summary (per fold generation, at most SUMMARY_CACHE_SECONDS): a board
-            # of a hundred communes would otherwise build a hundred live reports per view, and a
-            # dossier corrected by the e-system shows within that minute.
-            live = cached(f"report-live:{child.id}:{period.label}", lambda child=child: build_report(child, period))
-            changed = differences_since(snapshot, live)
+            # The live report is cached per fold generation (filing.live_report): a board of a
+            # hundred communes does not build a hundred reports per view.
+            changed = differences_since(snapshot, filing.live_report(child, period))
             if state.status == "accepted":
                 accepted.append(snapshot)
         rows.append(BoardRow(child, state, changed))

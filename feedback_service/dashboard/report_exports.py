@@ -1,7 +1,8 @@
 """Report exports from the dashboard: ask for a file, watch it being built, download it.
 
 `POST /dashboard/units/<code>/report-exports` (fields `period`, `format`) queues the
-build (`reports.export_runs`) and sends the user to the export's page, which refreshes
+build (`reports.export_runs`), or finds the same export already queued, running or
+built and still current, and sends the user to the export's page, which refreshes
 itself every 2 seconds with a meta refresh (the CSP allows no inline script) until the
 file is ready, then shows the download link and when it expires. Scoped like every
 page: an export of a unit outside the user's subtree is a 404. The report page adds the
@@ -16,7 +17,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import ReportExport
 from ..reports import export_runs, exports
-from ..reports.export_runs import QueueUnavailable
+from ..reports.export_runs import QueueUnavailable, TooManyExports
 from ..reports.periods import PeriodInvalid, parse_period
 from . import dashboard
 from .access import can_see, visible_unit
@@ -33,15 +34,21 @@ def report_export_create(code: str):
     except PeriodInvalid:
         period = None
     if period is None or fmt not in exports.FORMATS:
-        flash(_("Không xuất được báo cáo: kỳ báo cáo hoặc định dạng tệp không hợp lệ."), "error")
-        return redirect(url_for("dashboard.unit_overview", code=unit.code))
+        return _refused(unit, _("Không xuất được báo cáo: kỳ báo cáo hoặc định dạng tệp không hợp lệ."))
     try:
         row = export_runs.request_export(unit, period, None, fmt, user_id=current_user.id)
     except QueueUnavailable:
-        flash(_("Hệ thống xử lý nền tạm thời không hoạt động nên chưa xuất được tệp. Vui lòng thử lại sau "
-                "ít phút."), "error")
-        return redirect(url_for("dashboard.unit_overview", code=unit.code))
+        return _refused(unit, _("Hệ thống xử lý nền tạm thời không hoạt động nên chưa xuất được tệp. Vui lòng thử "
+                                "lại sau ít phút."))
+    except TooManyExports as refused:
+        return _refused(unit, _("Ông/Bà đang có %(count)s tệp báo cáo chờ xuất hoặc đang xuất. Vui lòng chờ một tệp "
+                                "xuất xong rồi yêu cầu thêm.", count=refused.limit))
     return redirect(url_for("dashboard.report_export_page", export_id=row.id))
+
+
+def _refused(unit, message: str):
+    flash(message, "error")
+    return redirect(url_for("dashboard.unit_overview", code=unit.code))
 
 
 @dashboard.get("/report-exports/<export_id>")

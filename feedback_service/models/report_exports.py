@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .units import Unit, utcnow
 
 EXPORT_STATUSES = ("queued", "running", "done", "failed")
+# An export in one of these holds a job (or will): at most one per request key.
+ACTIVE_STATUSES = ("queued", "running")
+_ACTIVE = text("status IN ('queued', 'running')")
 
 
 class ReportExport(db.Model):
@@ -19,9 +22,19 @@ class ReportExport(db.Model):
     `id` is a random token: it names the export in URLs and is the RQ job id, so a
     poll can ask RQ whether the job is still alive. `path` is the finished file
     (relative to REPORT_EXPORT_DIR), emptied when the sweep deletes it after `expires_at`.
+
+    `request_key` names what was asked (unit, period, version, format, copy): the database
+    keeps at most one queued or running export per key (a unique partial index), so two
+    identical requests at once make one job. `basis` names what the file's figures rest
+    on (a submitted version and its status, or the fold generation and day of a live
+    draft): a finished file is handed out again while its basis is still the current one.
     """
 
     __tablename__ = "report_exports"
+    __table_args__ = (
+        Index("uq_report_exports_active_request", "request_key", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -40,5 +53,7 @@ class ReportExport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    request_key: Mapped[str | None] = mapped_column(String(120))
+    basis: Mapped[str | None] = mapped_column(String(120))
 
     unit: Mapped[Unit] = relationship()

@@ -57,7 +57,9 @@ def _export(fmt: str, mimetype: str) -> Schema:
         "summary": f"The period report as {fmt.upper()}",
         "description": (f"The same document as `/report` (figure by figure), as {fmt.upper()}: {carries}. "
                         "An XLSX resting on more ratings than the server builds in a request is queued "
-                        "instead: 202 with `Location` to poll."),
+                        "instead: 202 with `Location` to poll. The same export asked again is answered with the "
+                        "same one (the same `Location`) while it is queued, running, or built and still current; a "
+                        "caller with REPORT_EXPORTS_PER_REQUESTER exports queued or running is answered 429."),
         "security": OPERATOR,
         "parameters": [UNIT_CODE, PERIOD, VERSION],
         "responses": {
@@ -66,6 +68,9 @@ def _export(fmt: str, mimetype: str) -> Schema:
             "202": json_response("Queued: poll `Location` (the export's `poll_url`).", ref("ReportExport"),
                                  headers={"Location": {"description": "Where to poll.", "schema": {"type": "string"}}}),
             **errors(401, 403, 404, 422, 500),
+            "429": {**_error("This caller already has as many exports queued or running as it may; ask again "
+                             "after `Retry-After` seconds."),
+                    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}},
             "503": _error("Too large to build now and the job queue is unavailable; nothing was queued."),
         },
     }}

@@ -5,6 +5,12 @@ The state lives in the `report_exports` table, not in Redis: a Redis restart los
 most queued work, and then the poll says so (`settle`) instead of waiting forever.
 The job writes `<id>.<format>.part` and renames it when complete, so a download is
 never half a file; a job killed midway leaves a part file the sweep deletes.
+
+Asking cannot starve the workers: the same export asked again (unit, period, version,
+format, copy) is answered with the one already queued or running, or with the file
+already built while it is still current (`basis`); a unique partial index makes two
+identical requests at once one job. A requester (dashboard user or API key) has at most
+REPORT_EXPORTS_PER_REQUESTER exports queued or running; one more is `TooManyExports`.
 """
 from __future__ import annotations
 
@@ -20,16 +26,20 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db, rq_redis
 from ..jobs import BUILD_REPORT_EXPORT, enqueue
-from ..models import ReportExport, Unit
+from ..models import IntegrationClient, ReportExport, ReportVersion, Unit, User
+from ..models.report_exports import ACTIVE_STATUSES
 from ..redis_breaker import RedisSkipped
+from ..summaries.read import generation
+from ..transactions import transaction
 from ..units.tree import subtree_ids
 from . import exports, responses
-from .filing import served_document
+from .filing import latest, served_document
 from .periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
@@ -40,6 +50,14 @@ LOST_AFTER = timedelta(seconds=60)
 
 class QueueUnavailable(Exception):
     """Redis did not take the job: nothing was queued, the export is recorded as failed."""
+
+
+class TooManyExports(Exception):
+    """The requester already has REPORT_EXPORTS_PER_REQUESTER exports queued or running."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} exports already queued or running")
+        self.limit = limit
 
 
 def export_dir() -> Path:
@@ -67,14 +85,26 @@ def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str
 
 def request_export(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, *,
                    user_id: int | None = None, client_id: int | None = None, internal: bool = True) -> ReportExport:
-    """Record the export and queue its job; QueueUnavailable when Redis does not take it."""
+    """The export of these fields: the one already queued or running, or built and still
+    current, else a new one, queued. LookupError for a version that does not exist;
+    TooManyExports past the requester's limit; QueueUnavailable when Redis does not take it."""
     if fmt not in exports.FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    row = ReportExport(id=secrets.token_hex(16), unit_id=unit.id, period=period.label, version=version, format=fmt,
-                       internal=internal, status="queued", progress=0, requested_by_user_id=user_id,
-                       requested_by_client_id=client_id, created_at=clock.now(), updated_at=clock.now())
-    db.session.add(row)
-    db.session.commit()
+    key = request_key(unit, period, version, fmt, internal)
+    basis = basis_of(unit, period, version)
+    for _attempt in range(2):
+        found = _reusable(key, basis)
+        if found is not None:
+            return found
+        _settle_requester(user_id, client_id)
+        row = ReportExport(id=secrets.token_hex(16), unit_id=unit.id, period=period.label, version=version,
+                           format=fmt, internal=internal, status="queued", progress=0, requested_by_user_id=user_id,
+                           requested_by_client_id=client_id, created_at=clock.now(), updated_at=clock.now(),
+                           request_key=key, basis=basis)
+        if _claim(row, user_id, client_id):
+            break
+    else:  # claimed by another request twice, and gone both times: unlikely, but never a 500
+        raise QueueUnavailable
     try:
         enqueue(BUILD_REPORT_EXPORT, row.id, job_id=row.id, retries=1,
                 timeout=int(current_app.config["REPORT_EXPORT_TIMEOUT_SECONDS"]))
@@ -83,6 +113,98 @@ def request_export(unit: Unit, period: ReportingPeriod, version: int | None, fmt
         _finish(row, "failed", error="the job queue (Redis) did not answer; nothing was built, ask again later")
         raise QueueUnavailable from None
     return row
+
+
+def request_key(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, internal: bool) -> str:
+    """What was asked, as one string: equal keys ask for the same file."""
+    copy = "internal" if internal else "published"
+    return f"{unit.id}:{period.label}:{'latest' if version is None else version}:{fmt}:{copy}"
+
+
+def basis_of(unit: Unit, period: ReportingPeriod, version: int | None) -> str | None:
+    """What a file built now would rest on (`filing.served_document`): a submitted version
+    and its status (the file's header says it), else the live draft at the current fold
+    generation on today's local day (a running period judges pending work by today, and a
+    draft turns not_reported after its deadline). None when Redis cannot say the generation:
+    then no built file is known to be current. LookupError for a version that does not exist."""
+    if version is not None:
+        named = db.session.scalar(select(ReportVersion).where(
+            ReportVersion.unit_id == unit.id, ReportVersion.period == period.label, ReportVersion.version == version))
+        if named is None:
+            raise LookupError(f"no version {version} of this report")
+        return f"v{named.version}:{named.status}"
+    current = latest(unit, period)
+    if current is not None:
+        return f"v{current.version}:{current.status}"
+    folded = generation()
+    return None if folded is None else f"live:{folded}:{clock.local_today().isoformat()}"
+
+
+def _reusable(key: str, basis: str | None) -> ReportExport | None:
+    """The export queued or running for this key (unless its job was lost), or the newest
+    built file of it whose basis is still the current one and whose link is still valid."""
+    active = db.session.scalar(select(ReportExport).where(ReportExport.request_key == key,
+                                                          ReportExport.status.in_(ACTIVE_STATUSES)))
+    if active is not None and settle(active).status in ACTIVE_STATUSES:
+        return active
+    if basis is None:
+        return None
+    built = db.session.scalar(
+        select(ReportExport).where(ReportExport.request_key == key, ReportExport.status == "done",
+                                   ReportExport.basis == basis, ReportExport.expires_at > clock.now(),
+                                   ReportExport.path.is_not(None))
+        .order_by(ReportExport.finished_at.desc()).limit(1))
+    return built if built is not None and file_of(built) is not None else None
+
+
+def _requested_by(user_id: int | None, client_id: int | None):
+    if user_id is not None:
+        return ReportExport.requested_by_user_id == user_id
+    if client_id is not None:
+        return ReportExport.requested_by_client_id == client_id
+    return None
+
+
+def _settle_requester(user_id: int | None, client_id: int | None) -> None:
+    """Before counting: the requester's exports whose job was lost are failed, so a Redis
+    restart does not hold a user at the limit until they poll each one."""
+    mine = _requested_by(user_id, client_id)
+    if mine is None:
+        return
+    for row in db.session.scalars(select(ReportExport).where(mine, ReportExport.status.in_(ACTIVE_STATUSES))).all():
+        settle(row)
+
+
+def _claim(row: ReportExport, user_id: int | None, client_id: int | None) -> bool:
+    """Record the export as queued; False when an identical one was claimed meanwhile.
+
+    The requester's row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer,
+    and the INSERT below takes it), so that the count after the INSERT sees every export
+    of the requester committed before: two requests at once cannot both take the last place.
+    """
+    mine = _requested_by(user_id, client_id)
+    limit = int(current_app.config["REPORT_EXPORTS_PER_REQUESTER"])
+    try:
+        with transaction():
+            if user_id is not None:
+                db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+            elif client_id is not None:
+                db.session.execute(select(IntegrationClient.id).where(IntegrationClient.id == client_id)
+                                   .with_for_update())
+            db.session.add(row)
+            db.session.flush()  # the unique partial index refuses a second active export of the key
+            if mine is not None:
+                running = db.session.scalar(select(func.count()).select_from(ReportExport).where(
+                    mine, ReportExport.status.in_(ACTIVE_STATUSES)))
+                if running > limit:
+                    raise TooManyExports(limit)
+    except IntegrityError:
+        claimed_meanwhile = db.session.scalar(select(ReportExport.id).where(
+            ReportExport.request_key == row.request_key, ReportExport.status.in_(ACTIVE_STATUSES)))
+        if claimed_meanwhile is None:
+            raise
+        return False
+    return True
 
 
 def build(export_id: str) -> str:
@@ -98,6 +220,7 @@ def build(export_id: str) -> str:
     part = export_dir() / f"{row.id}.{row.format}.part"
     try:
         period = parse_period(row.period)
+        row.basis = basis_of(row.unit, period, row.version)  # read before the document: never newer than it
         document = served_document(row.unit, period, row.version)
         unit_ids = subtree_ids(row.unit_id)
         db.session.commit()  # ends the read transaction: progress is written beside it

@@ -19,7 +19,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -27,6 +27,7 @@ from ..audit import audit
 from ..cases.working_days import WEEKDAYS_ONLY
 from ..extensions import db
 from ..models import ReportVersion, Unit, User
+from ..summaries.read import cached
 from ..transactions import transaction
 from ..units.tree import in_subtree
 from . import integrity
@@ -110,9 +111,22 @@ def snapshot_of(version: ReportVersion) -> dict:
     return document
 
 
+def live_report(unit: Unit, period: ReportingPeriod) -> dict:
+    """The live report's figures (`build_report`), built once per fold generation whoever
+    asks (the API's JSON, the CSV and XLSX exports, the province's board).
+
+    Cached like a summary (`summaries.read.cached`): a province-year takes seconds to
+    build, and every fold, rebuild or dossier write bumps the generation, so a cached
+    report is never older than the last of those (at most SUMMARY_CACHE_SECONDS when a
+    bump was lost, or for a change that bumps nothing, such as a complaint case answered).
+    A submission does not read it: it folds and freezes the records as they are.
+    """
+    return cached(f"report-live:{unit.id}:{period.label}", lambda: build_report(unit, period))
+
+
 def live_document(unit: Unit, period: ReportingPeriod, today: date | None = None) -> dict:
     """The report as the records say now, marked with where it stands."""
-    document = build_report(unit, period)
+    document = live_report(unit, period)
     state = standing(unit, period, today)
     document["status"] = "not_reported" if state.status == "not_reported" else "draft"
     document["version"] = (state.version.version + 1) if state.version else 1
@@ -195,15 +209,23 @@ def review(version: ReportVersion, user: User, accept: bool, comment: str = "") 
         raise FilingRefused(_("Trả lại báo cáo cần nêu lý do."))
     if len(comment) > COMMENT_MAX:
         raise FilingRefused(_("Ý kiến dài tối đa %(count)s ký tự.", count=COMMENT_MAX))
-    if version.status not in ("submitted", "accepted") or (accept and version.status == "accepted"):
+    seen = version.status
+    if seen not in ("submitted", "accepted") or (accept and seen == "accepted"):
         raise FilingRefused(_("Phiên bản này không còn chờ xem xét."))
     with transaction():
-        version.status = "accepted" if accept else "returned"
-        version.reviewed_at = clock.now()
-        version.reviewed_by_id = user.id
-        version.review_comment = comment or None
+        # The UPDATE … WHERE status = what this reviewer saw is the lock: of two reviews at
+        # once (an accept and a return, or two returns) the database lets exactly one change
+        # the row; the other changes nothing, writes no audit entry and is told.
+        changed = db.session.execute(
+            update(ReportVersion).where(ReportVersion.id == version.id, ReportVersion.status == seen)
+            .values(status="accepted" if accept else "returned", reviewed_at=clock.now(), reviewed_by_id=user.id,
+                    review_comment=comment or None)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise FilingRefused(_("Phiên bản này không còn chờ xem xét."))
         audit(user.actor, "report.accept" if accept else "report.return",
               f"report:{version.unit.code}:{version.period}", {"version": version.version, "comment": comment or None})
+    db.session.refresh(version)
 
 
 def _person(user: User | None) -> dict | None:

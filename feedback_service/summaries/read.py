@@ -38,17 +38,28 @@ def bump_generation() -> None:
         log.warning("summary cache generation not bumped: %s", exc)
 
 
+def generation() -> str | None:
+    """The current fold generation and the settings every figure depends on: what a
+    cached figure (or a built report file) is current for. None when Redis does not answer."""
+    config = f"{current_app.config['INSTRUMENT_VERSION']}:{current_app.config['SATISFIED_MIN_LEVEL']}"
+    try:
+        return f"{redis_client().get(GENERATION_KEY) or '0'}:{config}"
+    except RedisError:
+        return None
+
+
 def cached(key: str, compute: Callable[[], dict]) -> dict:
     seconds = current_app.config["SUMMARY_CACHE_SECONDS"]
     if seconds <= 0:
         return compute()
-    config = f"{current_app.config['INSTRUMENT_VERSION']}:{current_app.config['SATISFIED_MIN_LEVEL']}"
+    current = generation()
+    if current is None:
+        return compute()  # Redis is only a cache
+    full_key = f"sipas:summary:{current}:{key}"
     try:
-        generation = redis_client().get(GENERATION_KEY) or "0"
-        full_key = f"sipas:summary:{generation}:{config}:{key}"
         hit = redis_client().get(full_key)
     except RedisError:
-        return compute()  # Redis is only a cache
+        return compute()
     if hit is not None:
         return json.loads(hit)
     value = compute()

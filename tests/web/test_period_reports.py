@@ -8,6 +8,9 @@ exercised across midnight.
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,7 +21,7 @@ from sqlalchemy import func, select
 from feedback_service import clock
 from feedback_service.clock import local_day
 from feedback_service.extensions import db
-from feedback_service.models import Dossier, PendingFold, Rating, ReportVersion, Unit, User
+from feedback_service.models import AuditEntry, Dossier, PendingFold, Rating, ReportVersion, Unit, User
 from feedback_service.reports import filing, integrity
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.fold import fold_all
@@ -361,6 +364,46 @@ def test_two_submissions_at_once_keep_one_version(scene, runner, monkeypatch):
         with pytest.raises(filing.FilingRefused, match="cùng lúc"):
             filing.submit(commune, QUARTER, chair)
     assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 1
+
+
+def test_two_reviews_at_once_one_wins_and_the_other_is_told(scene, app, runner, monkeypatch):
+    chair = _manager(runner, "chu-tich", "unit_manager", "01273")
+    _manager(runner, "so-noi-vu", "province_officer", "04")
+    _manager(runner, "quan-tri", "admin", None)
+    with clock.running_from(AFTER_QUARTER):
+        submitted = filing.submit(Unit.by_code("01273"), QUARTER, chair)
+        both_read = threading.Barrier(2, timeout=20)
+        transaction = filing.transaction
+
+        @contextmanager
+        def after_both_read():
+            both_read.wait()  # each reviewer has read the version as submitted before either writes
+            with transaction():
+                yield
+
+        monkeypatch.setattr(filing, "transaction", after_both_read)
+
+        def review(username: str, accept: bool) -> str:
+            with app.app_context():  # a request of its own: its own session and connection
+                version = db.session.get(ReportVersion, submitted.id)
+                user = db.session.scalar(select(User).where(User.username == username))
+                try:
+                    filing.review(version, user, accept, "" if accept else "Thiếu số liệu hồ sơ trực tuyến.")
+                except filing.FilingRefused as refused:
+                    return str(refused)
+                return "accepted" if accept else "returned"
+
+        with ThreadPoolExecutor(2) as pool:
+            accepting, returning = pool.submit(review, "so-noi-vu", True), pool.submit(review, "quan-tri", False)
+            outcomes = [accepting.result(timeout=60), returning.result(timeout=60)]
+    told = "Phiên bản này không còn chờ xem xét."
+    assert outcomes.count(told) == 1, outcomes
+    winner = next(outcome for outcome in outcomes if outcome != told)
+    db.session.expire_all()
+    assert db.session.get(ReportVersion, submitted.id).status == winner
+    reviews = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(("report.accept",
+                                                                                         "report.return")))).all()
+    assert reviews == [{"accepted": "report.accept", "returned": "report.return"}[winner]]
 
 
 def test_ratings_folded_before_channels_were_counted_show_as_unknown(scene, client, runner):
