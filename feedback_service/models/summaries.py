@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 SCOPES = ("unit", "counter", "officer")
+# The longest answer the fold may count: levels, yes/no, channels and flag reasons.
+ANSWER_MAX = 40
 DAY, MONTH = "day", "month"
 
 
@@ -43,6 +45,6 @@ class SummaryAnswer(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     # "overall", "element.access", "conduct.greet" …
     question: Mapped[str] = mapped_column(String(60), primary_key=True)
-    # "1".."5", or "yes" / "no" / "unknown"
-    answer: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # "1".."5", "yes" / "no" / "unknown", a channel or a flag reason (summaries/keys.py)
+    answer: Mapped[str] = mapped_column(String(ANSWER_MAX), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

@@ -322,3 +322,28 @@ def test_any_period_counts_each_rating_once(app, client):
         assert body["responses"] == len(inside), (a, b)
         counts = {str(k): inside.count(k) for k in range(1, 6)}
         assert body["overall"] == (None if too_few(len(inside)) else counts), (a, b)
+
+
+def test_every_flag_reason_and_channel_folds(app, setting):
+    """The fold counts each rating's channel and flag reason as answers: the longest of
+    them must fit the answers table on PostgreSQL too (a 10-character column once made
+    the fold refuse every batch holding an over-allowance rating, holding back the
+    ratings behind it for ever)."""
+    from feedback_service.models.ratings import CHANNELS
+    from feedback_service.ratings.instrument import current_instrument
+    from feedback_service.ratings.submission import Answers, store_rating
+    from feedback_service.reports.satisfaction import FLAG_REASONS
+
+    *_, desks = setting
+    instrument = current_instrument()
+    answers = Answers(overall=4, conduct={}, elements={})
+    for channel in CHANNELS:
+        store_rating(answers, desks[0], None, channel=channel, instrument=instrument)
+    for reason in FLAG_REASONS:
+        store_rating(answers, desks[0], None, channel="counter_qr", instrument=instrument, flag_reason=reason)
+    assert fold_all(1000) == len(CHANNELS) + len(FLAG_REASONS)
+    assert db.session.query(PendingFold).count() == 0
+    counted = {(question, answer) for question, answer in db.session.execute(
+        select(SummaryAnswer.question, SummaryAnswer.answer).where(SummaryAnswer.scope == "counter"))}
+    assert {("channel", channel) for channel in CHANNELS} <= counted
+    assert {("flag", reason) for reason in FLAG_REASONS} <= counted
