@@ -1,7 +1,7 @@
-"""`make run`: prepare a local service, then supervise its three process roles.
+"""`make run`: prepare a local service, then supervise its process roles.
 
 Steps: secret key and Redis, `flask db upgrade`, `flask demo load`, then web
-(gunicorn), worker and scheduler with one shared environment, their output
+(gunicorn), worker, long_worker and scheduler with one shared environment, their output
 echoed as `web | …`, `worker | …`. A role that exits unexpectedly is restarted
 with a backoff, and so is the private Redis (same port, same data), so a crash
 or a Redis restart never takes the citizen page down (scripts/supervision.py).
@@ -52,7 +52,7 @@ class SetupFailed(RuntimeError):
     """A step before the roles start failed; the message says what to do."""
 
 
-ROLES = ("web", "worker", "scheduler")
+ROLES = ("web", "worker", "long_worker", "scheduler")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,11 +180,13 @@ def _load_demo(env: dict[str, str]) -> tuple[str | None, str | None]:
 
 
 def _role_commands() -> list[tuple[str, list[str]]]:
-    """The Procfile's three roles, run from this venv."""
+    """The Procfile's roles, run from this venv: the fold's worker and the long jobs' are two
+    processes, so a fold never waits behind an export."""
     return [
         ("web", [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
                  "feedback_service:create_app()"]),
         ("worker", [*FLASK, "worker"]),
+        ("long_worker", [*FLASK, "worker", "--queue", "long"]),
         ("scheduler", [*FLASK, "scheduler"]),
     ]
 

@@ -26,6 +26,14 @@ def procfile() -> dict[str, list[str]]:
     return roles
 
 
+def worker_queues_of(command: list[str]) -> tuple[str, ...]:
+    """The queues a `flask … worker [--queue Q]…` command consumes (the worker's own reading)."""
+    from feedback_service.jobs import worker_queues
+
+    words = command[command.index("worker") + 1:]
+    return worker_queues(tuple(words[i + 1] for i, word in enumerate(words) if word == "--queue"))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -67,6 +75,9 @@ def command_line(pid: int) -> list[str]:
 def get(url: str) -> int:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status
+
+
+FLASK_ROLES = {role: command[1:] for role, command in procfile().items() if command[0] == "flask"}
 
 
 class MakeRun:
@@ -116,10 +127,12 @@ class MakeRun:
         return found
 
     def role_pid(self, role: str) -> int | None:
-        """The live process of a role: `worker`, `scheduler`, `redis` or `web` (gunicorn's master)."""
+        """The live process of a role: `worker`, `long_worker`, `scheduler`, `redis` or `web`
+        (gunicorn's master)."""
         for pid in sorted(self.processes()):
             words = command_line(pid)
-            if role in ("worker", "scheduler") and words[-1:] == [role]:
+            # A flask role's command line ends with its Procfile command's arguments.
+            if role in FLASK_ROLES and words[-len(FLASK_ROLES[role]):] == FLASK_ROLES[role]:
                 return pid
             if role == "redis" and words and Path(words[0]).name.startswith("redis-server"):
                 return pid
