@@ -2,25 +2,31 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import runpy
 import signal
+import stat
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
+from factories import counter, tree
 from gunicorn.config import Config
 from rq import Queue
 
 from feedback_service.extensions import rq_redis
 from feedback_service.jobs import AGGREGATION, ALL_QUEUES, LONG, enqueue
+from feedback_service.ratings.tokens import counter_token
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from find_redis import choose_redis  # noqa: E402
-from make_run import MakeRun, get, procfile, worker_queues_of  # noqa: E402
+from make_run import MakeRun, command_line, get, procfile, tcp_listeners, worker_queues_of  # noqa: E402
 
 GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 
@@ -142,13 +148,56 @@ def test_redis_discovery_prefers_redis_url(tmp_path):
     assert not (tmp_path / "redis").exists()
 
 
-def test_redis_discovery_starts_a_private_server(tmp_path):
+# Another local user's attempt to reach the private Redis: stdlib only, as `nobody`.
+CONNECT = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])"
+
+
+def test_the_private_redis_listens_on_a_unix_socket_only_this_user_reaches(tmp_path):
+    data_dir = tmp_path / "redis"
+    data_dir.mkdir(mode=0o755)  # as an older `make run` left it
+    choice = choose_redis({}, data_dir)
+    try:
+        assert choice.url.startswith("unix:///") and choice.url.endswith("/redis.sock?db=0")
+        client = redis.Redis.from_url(choice.url)
+        assert client.ping()
+        assert (data_dir / "redis.log").exists()
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        sock = data_dir / "redis.sock"
+        assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o700
+        # No TCP at all: not even the loopback, where every local user could connect.
+        assert client.config_get("port") == {"port": "0"}
+        assert tcp_listeners(choice.process.pid) == set()
+        assert "unixsocket:" in " ".join(command_line(choice.process.pid))
+        if os.geteuid() == 0:
+            other = subprocess.run(["/usr/bin/python3", "-c", CONNECT, str(sock)], user="nobody",
+                                   capture_output=True, text=True, timeout=30)
+            assert other.returncode != 0 and "PermissionError" in other.stderr, other
+    finally:
+        choice.process.terminate()
+        choice.process.wait(10)
+
+
+def test_every_consumer_of_redis_url_takes_the_private_redis_socket(make_app, tmp_path):
+    """The web app, its rate limiter (whose library spells the scheme `redis+unix`), RQ's
+    enqueue and the worker, all on `unix://…`."""
     choice = choose_redis({}, tmp_path / "redis")
     try:
-        import redis
-
-        assert redis.Redis.from_url(choice.url).ping()
-        assert (tmp_path / "redis" / "redis.log").exists()
+        assert choice.url.startswith("unix://")
+        app = make_app(REDIS_URL=choice.url, RATELIMIT_ENABLED=True, RATELIMIT_PER_IP="2 per minute")
+        with app.app_context():
+            _, commune, _ = tree()
+            token = counter_token(counter(commune))
+            client = app.test_client()
+            codes = [client.post("/api/v1/ratings", json={"token": token, "overall": 4}).status_code
+                     for _ in range(3)]
+            assert codes == [201, 201, 429]
+            private = redis.Redis.from_url(choice.url)
+            assert any(b"LIMITER" in key for key in private.keys("*")), "the limits are not kept in this Redis"
+            assert Queue(AGGREGATION, connection=private).count >= 1, "no fold job queued on the socket"
+            result = app.test_cli_runner().invoke(args=[*procfile()["worker"][3:], "--burst"])
+            assert result.exit_code == 0, result.output
+            assert client.get(f"/api/v1/units/{commune.code}/summary").get_json()["responses"] == 2
+            assert client.get("/readyz").status_code == 200
     finally:
         choice.process.terminate()
         choice.process.wait(10)

@@ -47,15 +47,15 @@ def all_folded(run: MakeRun) -> tuple[int, int] | None:
     return (stored, folded) if pending == 0 and stored == folded else None
 
 
-def redis_address(pid: int) -> str:
-    """host:port of a redis-server: from its process title once it has rewritten its command
-    line to that, or from the `--bind`/`--port` it was started with until then."""
+def redis_socket(pid: int) -> str:
+    """The unix socket a redis-server listens on: from its process title once it has rewritten
+    its command line to `redis-server unixsocket:PATH`, or from its `--unixsocket` until then."""
     words = command_line(pid)
-    found = re.search(r"[\w.]+:\d+", " ".join(words))
+    found = re.search(r"unixsocket:(\S+)", " ".join(words))
     if found:
-        return found.group(0)
-    assert "--port" in words and "--bind" in words, words
-    return f"{words[words.index('--bind') + 1]}:{words[words.index('--port') + 1]}"
+        return found.group(1)
+    assert "--unixsocket" in words, words
+    return words[words.index("--unixsocket") + 1]
 
 
 class HealthWatch:
@@ -84,7 +84,8 @@ def test_make_run_restarts_a_killed_worker_and_a_killed_redis(tmp_path):
         health = HealthWatch(run)
         worker, redis_server = run.role_pid("worker"), run.role_pid("redis")
         assert worker and redis_server, run.tail()
-        redis_port = redis_address(redis_server)
+        redis_at = redis_socket(redis_server)
+        assert redis_at == str(run.instance / "redis" / "redis.sock")
 
         os.kill(worker, signal.SIGKILL)
         wait_until(lambda: "run: worker exited (rc -9); restarting in 1 s" in run.output() and health.probe(),
@@ -97,7 +98,7 @@ def test_make_run_restarts_a_killed_worker_and_a_killed_redis(tmp_path):
                    10, "the private Redis' exit reported", run)
         new_redis = wait_until(lambda: health.probe() and (pid := run.role_pid("redis")) != redis_server and pid,
                                15, "a new private Redis", run)
-        assert redis_address(new_redis) == redis_port, "the roles' REDIS_URL names the old port"
+        assert redis_socket(new_redis) == redis_at, "the roles' REDIS_URL names the old socket"
         # redis-server moves into its --dir itself, a moment after it starts (the pid can be
         # read before that: seen once in CI as the project root).
         data_dir = str(run.instance / "redis")
