@@ -1,8 +1,9 @@
 """`make run`'s supervisor (scripts/run.py) keeps the service up: a role or the private
 Redis that dies is restarted with a backoff while the web keeps answering; a role that
-cannot start stops everything with a clear message; SIGTERM stops everything.
+cannot start stops everything with a clear message; SIGTERM stops everything, and so does
+closing its terminal (SIGHUP); a role's output reaches the terminal as text only.
 
-Each test starts the real supervisor (about 15 s of setup: migrations, demo data).
+Each test of `make run` starts the real supervisor (about 15 s of setup: migrations, demo data).
 """
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import os
 import re
 import signal
 import sqlite3
+import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from make_run import MakeRun, alive, command_line, descendants, get
+from make_run import ROOT, MakeRun, alive, answers_on, command_line, descendants, get
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from supervision import Supervisor, command_role  # noqa: E402
 
 
 def wait_until(condition, timeout: float, what: str, run: MakeRun, every: float = 0.2):
@@ -182,3 +187,51 @@ def test_make_run_gives_up_on_a_role_that_cannot_start(tmp_path):
         assert run.left_running() == set(), f"orphans left running:\n{run.tail()}"
     finally:
         run.kill_all()
+
+
+@pytest.mark.timeout(100)
+def test_closing_the_terminal_stops_everything(tmp_path):
+    """The operator closes the terminal window `make run` runs in: the kernel hangs the
+    terminal up and sends SIGHUP; the roles (each in a session of its own) never see it."""
+    run = MakeRun(tmp_path, terminal=True)
+    try:
+        run.wait_for_line("demo feedback page")
+        assert get(f"{run.base}/healthz") == 200
+        pids = {role: run.role_pid(role) for role in ("web", "worker", "long_worker", "scheduler", "redis")}
+        assert all(pids.values()), f"{pids}\n{run.tail()}"
+
+        run.close_terminal()
+
+        assert run.wait() == 0, "run.py did not stop as on SIGTERM"
+        assert run.left_running() == set(), f"left running after the terminal closed:\n{run.tail()}"
+        assert descendants(run.process.pid) == set()
+        assert not answers_on(run.port), f"something still listens on port {run.port}"
+        assert not (run.instance / "redis" / "redis.sock").exists(), "the private Redis did not shut down"
+    finally:
+        run.kill_all()
+
+
+# ESC ] 0 ; … BEL retitles the window, ESC [ 2 J clears the screen, CR goes back to overwrite
+# the start of the line, and U+009B is CSI to some terminals.
+HOSTILE = "GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\\tend"
+
+
+@pytest.mark.timeout(30)
+def test_a_roles_output_is_echoed_with_its_control_characters_escaped(capsys):
+    """A log line carries what a visitor sent (a path, a header): echoed as text, it must not
+    drive the operator's terminal."""
+    role = command_role("web", [sys.executable, "-c", f"print('{HOSTILE}'); print('next line')"])
+    supervisor = Supervisor(grace_seconds=5)
+    supervisor.start(role)
+    try:
+        role.process.wait(10)
+        role.drain()
+    finally:
+        supervisor.stop()
+    echoed = capsys.readouterr().out
+    lines = echoed.splitlines()
+    assert lines[:2] == ["web         | GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\tend",  # a tab stays a tab
+                         "web         | next line"], echoed
+    assert not re.search(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]", echoed.replace("\n", "")), repr(echoed)
+    # The lines kept for a give-up message are the escaped ones too.
+    assert role.last_output()[0] == lines[0].split(" | ", 1)[1]

@@ -150,12 +150,13 @@ class MakeRun:
                 preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
         finally:
             os.close(side)
+        self.log.touch()
         self._copier = threading.Thread(target=self._copy_terminal, args=(main,), daemon=True)
         self._copier.start()
         return process
 
     def _copy_terminal(self, main: int) -> None:
-        with self.log.open("wb") as out:
+        with self.log.open("ab") as out:
             while not self._hang_up.is_set():
                 if select.select([main], [], [], 0.1)[0]:
                     try:
@@ -207,7 +208,8 @@ class MakeRun:
             # A flask role's command line ends with its Procfile command's arguments.
             if role in FLASK_ROLES and words[-len(FLASK_ROLES[role]):] == FLASK_ROLES[role]:
                 return pid
-            if role == "redis" and words and Path(words[0]).name.startswith("redis-server"):
+            # redis-server retitles itself `redis-server unixsocket:/…/redis.sock`, in one word.
+            if role == "redis" and words and Path(words[0].split()[0]).name.startswith("redis-server"):
                 return pid
             # gunicorn's master is the supervisor's child; its workers are the master's.
             if role == "web" and "gunicorn" in " ".join(words) and _parent(pid) == self.process.pid:
