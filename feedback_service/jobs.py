@@ -65,8 +65,9 @@ LONG_WORKER = "long_worker"
 WORKER_ROLES = {FOLD_WORKER: (AGGREGATION, DEFAULT), LONG_WORKER: (LONG,)}
 
 
-class QueuesMixed(ValueError):
-    """A worker was asked to consume the fold's queue beside the long jobs'."""
+class QueuesRefused(ValueError):
+    """A worker was asked for queues it may not consume: an unknown one, or the fold's beside
+    the long jobs'."""
 
 
 def worker_queues(queues: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -78,9 +79,9 @@ def worker_queues(queues: tuple[str, ...] = ()) -> tuple[str, ...]:
     chosen = tuple(queues) or WORKER_ROLES[FOLD_WORKER]
     unknown = sorted(set(chosen) - set(ALL_QUEUES))
     if unknown:
-        raise QueuesMixed(f"unknown queue {', '.join(unknown)}: the queues are {', '.join(ALL_QUEUES)}")
+        raise QueuesRefused(f"unknown queue {', '.join(unknown)}: the queues are {', '.join(ALL_QUEUES)}")
     if AGGREGATION in chosen and LONG in chosen:
-        raise QueuesMixed(f"the {AGGREGATION!r} and {LONG!r} queues need a worker each: a fold must "
+        raise QueuesRefused(f"the {AGGREGATION!r} and {LONG!r} queues need a worker each: a fold must "
                           "not wait behind a long job")
     return chosen
 

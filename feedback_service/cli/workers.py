@@ -24,7 +24,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from ..extensions import db
-from ..jobs import AGGREGATION, FOLD_PENDING, PERIODIC_JOBS, QueuesMixed, enqueue, job_function, worker_queues
+from ..jobs import AGGREGATION, FOLD_PENDING, PERIODIC_JOBS, QueuesRefused, enqueue, job_function, worker_queues
 from .redis_outage import OutageWatch, WaitingRetry, for_last_words
 
 # The worker's blocking pop lasts this long; RQ gives its connection a socket timeout
@@ -118,7 +118,7 @@ def register(app: Flask) -> None:
         """Run an RQ worker in this process (SIGTERM: finish the job, then exit)."""
         try:
             queues = worker_queues(queues)
-        except QueuesMixed as exc:
+        except QueuesRefused as exc:
             raise click.UsageError(str(exc)) from None
         watch = OutageWatch("worker", db.engine)
         # No socket timeout of our own: RQ sets one a little longer than its blocking pop.

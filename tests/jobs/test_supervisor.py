@@ -230,7 +230,8 @@ def test_a_roles_output_is_echoed_with_its_control_characters_escaped(capsys):
         supervisor.stop()
     echoed = capsys.readouterr().out
     lines = echoed.splitlines()
-    assert lines[:2] == ["web         | GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\tend",  # a tab stays a tab
+    # A tab stays a tab.
+    assert lines[:2] == ["web         | GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\tend",
                          "web         | next line"], echoed
     assert not re.search(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]", echoed.replace("\n", "")), repr(echoed)
     # The lines kept for a give-up message are the escaped ones too.

@@ -41,9 +41,9 @@ def test_the_worker_roles_take_every_queue_and_never_the_fold_beside_the_long_jo
         assert jobs.worker_queues(queues) == queues
     assert jobs.worker_queues() == roles[jobs.FOLD_WORKER]
     assert jobs.LONG not in jobs.worker_queues()
-    with pytest.raises(jobs.QueuesMixed):
+    with pytest.raises(jobs.QueuesRefused):
         jobs.worker_queues((jobs.LONG, jobs.DEFAULT, jobs.AGGREGATION))
-    with pytest.raises(jobs.QueuesMixed):
+    with pytest.raises(jobs.QueuesRefused):
         jobs.worker_queues(("exports",))
 
 
