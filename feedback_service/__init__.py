@@ -11,7 +11,8 @@ def create_app(config: dict | None = None) -> Flask:
     first use, so the factory is cheap and safe to call from any process.
     """
     from . import config as settings
-    from .extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate, redis_options
+    from .extensions import (babel, csrf, db, init_redis, limiter, limiter_storage_uri, login_manager, migrate,
+                             redis_options)
     from .i18n import pick, remember_locale, select_locale
 
     app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
@@ -23,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
             "(make run does this for you)"
         )
     # Derived, not defaults: the limiter's storage follows REDIS_URL unless set apart.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     # The limiter's own Redis client gets the same short, unretried timeouts as the app's.
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config, app.config["RATELIMIT_STORAGE_URI"]))
 

@@ -59,6 +59,21 @@ def _sqlite_durability(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# The limits library (Flask-Limiter's storage) names a Redis on a unix socket
+# `redis+unix://`; redis-py and RQ name it `unix://` (what `make run` sets REDIS_URL to).
+_LIMITS_UNIX, _REDIS_UNIX = "redis+unix://", "unix://"
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """The rate limiter's storage URI for a Redis URL (a unix socket's scheme differs)."""
+    return "redis+" + redis_url if redis_url.startswith(_REDIS_UNIX) else redis_url
+
+
+def _redis_url(uri: str) -> str:
+    """The Redis URL a limiter storage URI points at, as redis-py writes it."""
+    return _REDIS_UNIX + uri.removeprefix(_LIMITS_UNIX) if uri.startswith(_LIMITS_UNIX) else uri
+
+
 def redis_options(config, url: str) -> dict:
     """Connection options for every Redis client of the web app (and the limiter's storage).
 
@@ -69,7 +84,8 @@ def redis_options(config, url: str) -> dict:
     (redis_breaker.py), so a hung Redis costs one timeout, not one per call.
     """
     seconds = float(config["REDIS_TIMEOUT_SECONDS"])
-    breaker = breaker_for(url, float(config["REDIS_BREAKER_SECONDS"]))
+    # One breaker per Redis, whichever scheme names it (the limiter's or redis-py's).
+    breaker = breaker_for(_redis_url(url), float(config["REDIS_BREAKER_SECONDS"]))
     return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "retry": BreakerRetry(breaker)}
 
 

@@ -3,8 +3,11 @@ one helper every enqueue goes through.
 
 The job functions live in `worker/`, thin wrappers over the domain packages. The
 package names them here, once, by dotted path (RQ's own way), so nothing in the
-package imports `worker/` and a worker resolves them at run time.
-`tests/jobs/test_processes.py` checks the Procfile's worker consumes every queue, and
+package imports `worker/` and a worker resolves them at run time. Each job's queue is
+named here too (`QUEUE_OF_JOB`), and which queues each worker role consumes
+(`WORKER_ROLES`): the fold never waits behind a job that runs for minutes.
+`tests/jobs/test_processes.py` checks the Procfile, `make run` and the systemd units
+consume every queue and never the fold's beside the long jobs', and
 `tests/pure/test_jobs.py` that every name below resolves to a function.
 """
 from __future__ import annotations
@@ -20,9 +23,15 @@ from rq.job import Job
 from .extensions import redis_client, rq_redis
 from .redis_breaker import RedisSkipped
 
+# The fold: many small jobs, each due within seconds of a rating.
 AGGREGATION = "aggregation"
+# Short jobs bounded by their own timeouts (a webhook POST, one e-mail, a sweep that
+# only queues): they may share a process with the fold.
 DEFAULT = "default"
-ALL_QUEUES = (AGGREGATION, DEFAULT)
+# Jobs that may run for minutes (a province-year export, a report run over every unit):
+# served by a worker of their own, never by a process that folds.
+LONG = "long"
+ALL_QUEUES = (AGGREGATION, DEFAULT, LONG)
 
 # Every job function, by dotted path.
 FOLD_PENDING = "worker.aggregation.fold_pending"
@@ -33,31 +42,74 @@ SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
 PREPARE_REPORTS = "worker.reports_schedule.prepare_closed_periods"
 BUILD_REPORT_EXPORT = "worker.reports.build_export"
 SWEEP_REPORT_EXPORTS = "worker.reports.sweep_exports"
-ALL_JOBS = (FOLD_PENDING, DELIVER_WEBHOOK, SWEEP_WEBHOOKS, NOTIFY_CASE, SWEEP_CASE_NOTICES, PREPARE_REPORTS,
-            BUILD_REPORT_EXPORT, SWEEP_REPORT_EXPORTS)
+# Each job's queue: what `enqueue` and the scheduler put it on.
+QUEUE_OF_JOB = {
+    FOLD_PENDING: AGGREGATION,
+    DELIVER_WEBHOOK: DEFAULT,
+    SWEEP_WEBHOOKS: DEFAULT,
+    NOTIFY_CASE: DEFAULT,
+    SWEEP_CASE_NOTICES: DEFAULT,
+    # A draft for every unit of the country and a mail to each of their managers.
+    PREPARE_REPORTS: LONG,
+    # A million rows of responses: tens of seconds.
+    BUILD_REPORT_EXPORT: LONG,
+    # Walks the export folder, whose files may be many and large.
+    SWEEP_REPORT_EXPORTS: LONG,
+}
+ALL_JOBS = tuple(QUEUE_OF_JOB)
+
+# The worker roles (Procfile, `make run`, config/systemd/) and the queues each consumes,
+# in priority order. No role may hold both AGGREGATION and LONG (`worker_queues` refuses).
+FOLD_WORKER = "worker"
+LONG_WORKER = "long_worker"
+WORKER_ROLES = {FOLD_WORKER: (AGGREGATION, DEFAULT), LONG_WORKER: (LONG,)}
+
+
+class QueuesRefused(ValueError):
+    """A worker was asked for queues it may not consume: an unknown one, or the fold's beside
+    the long jobs'."""
+
+
+def worker_queues(queues: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The queues a worker consumes: those asked for, or the fold worker's by default.
+
+    One process never holds both the fold and the long jobs: RQ runs one job at a time,
+    so a fold would wait behind a province-year export for as long as it runs.
+    """
+    chosen = tuple(queues) or WORKER_ROLES[FOLD_WORKER]
+    unknown = sorted(set(chosen) - set(ALL_QUEUES))
+    if unknown:
+        raise QueuesRefused(f"unknown queue {', '.join(unknown)}: the queues are {', '.join(ALL_QUEUES)}")
+    if AGGREGATION in chosen and LONG in chosen:
+        raise QueuesRefused(f"the {AGGREGATION!r} and {LONG!r} queues need a worker each: a fold must "
+                          "not wait behind a long job")
+    return chosen
 
 
 @dataclass(frozen=True)
 class Periodic:
     name: str
     func: str  # one of ALL_JOBS
-    queue: str
     interval_setting: str  # config key holding the interval in seconds
     timeout: int = 600
+
+    @property
+    def queue(self) -> str:
+        return QUEUE_OF_JOB[self.func]
 
 
 # Periodic work, declared once; run by exactly one `flask scheduler` process.
 PERIODIC_JOBS = (
     # Catches whatever a lost nudge missed (Redis down at submission, a crash).
-    Periodic("aggregation-sweep", FOLD_PENDING, AGGREGATION, "SWEEP_INTERVAL_SECONDS"),
+    Periodic("aggregation-sweep", FOLD_PENDING, "SWEEP_INTERVAL_SECONDS"),
     # Sends webhook deliveries whose job was lost and those whose backoff is over.
-    Periodic("webhook-sweep", SWEEP_WEBHOOKS, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    Periodic("webhook-sweep", SWEEP_WEBHOOKS, "SWEEP_INTERVAL_SECONDS"),
     # E-mails unit managers about new cases whose notice job was lost.
-    Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, DEFAULT, "SWEEP_INTERVAL_SECONDS"),
+    Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, "SWEEP_INTERVAL_SECONDS"),
     # Prepares each unit's draft when a reporting period closes, mails its managers, reminds them.
-    Periodic("report-schedule", PREPARE_REPORTS, DEFAULT, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
+    Periodic("report-schedule", PREPARE_REPORTS, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
     # Deletes report export files whose download link has expired.
-    Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, DEFAULT, "REPORT_EXPORT_SWEEP_SECONDS"),
+    Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, "REPORT_EXPORT_SWEEP_SECONDS"),
 )
 
 # The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a
@@ -95,14 +147,19 @@ def job_function(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(func: str, *args, queue: str = DEFAULT, job_id: str | None = None,
+def enqueue(func: str, *args, queue: str | None = None, job_id: str | None = None,
             timeout: int = 300, retries: int = 3, connection=None):
-    """Enqueue a job (one of ALL_JOBS) with the house defaults.
+    """Enqueue a job (one of ALL_JOBS) on its queue (QUEUE_OF_JOB) with the house defaults.
 
     Results are not kept for long (nobody reads them); failures are kept a week
     for an operator to look at. Retries are for transient failures: jobs are
     idempotent, so a retry never double-counts. `connection` defaults to the app's.
+    `queue` is for a function outside ALL_JOBS (a test's); a job's own is QUEUE_OF_JOB's.
     """
+    home = QUEUE_OF_JOB.get(func)
+    if home and queue not in (None, home):
+        raise ValueError(f"{func} runs on the {home!r} queue, not {queue!r} (QUEUE_OF_JOB)")
+    queue = home or queue or DEFAULT
     return Queue(queue, connection=connection or rq_redis()).enqueue(
         func,
         *args,
@@ -129,7 +186,7 @@ def nudge_aggregation() -> bool:
             job_id, FOLD_PENDING_TTL, Job.redis_job_namespace_prefix, FOLD_CLAIM_GRACE_MS)
         if not claimed:
             return False
-        enqueue(FOLD_PENDING, queue=AGGREGATION, job_id=job_id, timeout=600)
+        enqueue(FOLD_PENDING, job_id=job_id, timeout=600)
         return True
     except RedisSkipped:
         return False  # the breaker has said once that Redis is out: no line per rating

@@ -1,12 +1,14 @@
-"""`make run`: prepare a local service, then supervise its three process roles.
+"""`make run`: prepare a local service, then supervise its process roles.
 
 Steps: secret key and Redis, `flask db upgrade`, `flask demo load`, then web
-(gunicorn), worker and scheduler with one shared environment, their output
+(gunicorn), worker, long_worker and scheduler with one shared environment, their output
 echoed as `web | …`, `worker | …`. A role that exits unexpectedly is restarted
 with a backoff, and so is the private Redis (same port, same data), so a crash
 or a Redis restart never takes the citizen page down (scripts/supervision.py).
-Ctrl-C or SIGTERM stops everything started here; a role that fails at every
-start stops everything too, with its last output and a non-zero exit code.
+Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops everything started here; a
+role that fails at every start stops everything too, with its last output and a
+non-zero exit code. The private Redis listens on a unix socket in instance/redis
+(0700), never on TCP (scripts/find_redis.py).
 
 Run it with the project's venv: `.venv/bin/python scripts/run.py [--instance-dir DIR]
 [--role-env ROLE:NAME=VALUE …]` (e.g. `--role-env worker:LOG_LEVEL=DEBUG`).
@@ -35,9 +37,11 @@ from supervision import (  # noqa: E402
     StopRequested,
     Supervisor,
     command_role,
+    printable,
     say,
     stop_deferred,
     stop_on_signals,
+    write_lines,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +56,7 @@ class SetupFailed(RuntimeError):
     """A step before the roles start failed; the message says what to do."""
 
 
-ROLES = ("web", "worker", "scheduler")
+ROLES = ("web", "worker", "long_worker", "scheduler")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +120,9 @@ def _private_redis_role(choice: RedisChoice) -> Role:
     """The private redis-server as a role: restarted where it was, its log shown if it cannot start."""
     def last_output() -> list[str]:
         log = choice.data_dir / "redis.log"
-        return log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+        if not log.exists():
+            return []
+        return [printable(line) for line in log.read_text(errors="replace").splitlines()[-15:]]
 
     return Role("redis", choice.restart, last_output)
 
@@ -161,7 +167,7 @@ def _setup_step(*args: str, env: dict[str, str]) -> str:
     """Run one `flask` command to completion, echo its output, return it."""
     result = subprocess.run([*FLASK, *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    sys.stdout.write(result.stdout)
+    write_lines("".join(printable(line) + "\n" for line in result.stdout.splitlines()))
     if result.returncode != 0:
         if "No such command" in result.stdout:
             raise SetupFailed(f"`flask {' '.join(args)}` does not exist in this tree; "
@@ -180,11 +186,13 @@ def _load_demo(env: dict[str, str]) -> tuple[str | None, str | None]:
 
 
 def _role_commands() -> list[tuple[str, list[str]]]:
-    """The Procfile's three roles, run from this venv."""
+    """The Procfile's roles, run from this venv: the fold's worker and the long jobs' are two
+    processes, so a fold never waits behind an export."""
     return [
         ("web", [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
                  "feedback_service:create_app()"]),
         ("worker", [*FLASK, "worker"]),
+        ("long_worker", [*FLASK, "worker", "--queue", "long"]),
         ("scheduler", [*FLASK, "scheduler"]),
     ]
 

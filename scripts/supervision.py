@@ -6,6 +6,11 @@ role that keeps failing at start (5 exits in a row, each within 10 s of its star
 stops the service: that is a configuration error a restart will not cure, and its
 last output lines are shown. A production host does the same with systemd's
 Restart= and StartLimitBurst= (config/systemd/).
+
+A role's output reaches the operator's terminal as text only (`printable`): its lines
+carry what visitors sent (a path, a header, a token), and a control character in them
+must not drive the terminal. SIGHUP stops everything as SIGTERM does: closing the
+terminal leaves nothing running, and output to a terminal that is gone is dropped.
 """
 from __future__ import annotations
 
@@ -30,13 +35,37 @@ STARTUP_FAILURES_TO_GIVE_UP = 5
 STABLE_AFTER_SECONDS = 30
 OUTPUT_LINES_KEPT = 15
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 _print_lock = threading.Lock()
+
+# C0 controls but tab, DEL and the C1 controls (U+0080-U+009F: some terminals take U+009B
+# as CSI): ESC sequences recolour, retitle, move the cursor or clear the screen, CR and
+# backspace overwrite what was shown, BEL rings.
+_ESCAPES = {code: "\\r" if code == 0x0D else f"\\x{code:02x}"
+            for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if code != 0x09}
+
+
+def printable(line: str) -> str:
+    """The line with every control character written as an escape (`\\x1b`, `\\r`, `\\x07`)."""
+    return line.translate(_ESCAPES)
+
+
+def write_lines(text: str, stream=None) -> None:
+    """Write whole lines at once, never interleaved with another line; dropped when the
+    terminal is gone (closed: EIO; a pipe's reader exited: EPIPE) so stopping goes on."""
+    with _print_lock:
+        try:
+            out = stream or sys.stdout
+            out.write(text)
+            out.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def say(message: str, stream=None) -> None:
-    """One line of the supervisor's own, never interleaved with a role's output line."""
-    with _print_lock:
-        print(f"run: {message}", file=stream or sys.stdout, flush=True)
+    """One line of the supervisor's own."""
+    write_lines(f"run: {message}\n", stream)
 
 
 class RoleCannotStart(RuntimeError):
@@ -110,17 +139,17 @@ def command_role(name: str, command: list[str], **popen_args) -> Role:
 
 
 def _echo(name: str, stream, kept: deque[str]) -> None:
+    # Reads to the end whatever becomes of the terminal: a role blocked on a full pipe
+    # would never stop.
     for raw in iter(stream.readline, b""):
-        line = raw.decode(errors="replace").rstrip("\n")
+        line = printable(raw.decode(errors="replace").rstrip("\n"))
         kept.append(line)
-        with _print_lock:
-            sys.stdout.write(f"{name:<9} | {line}\n")
-            sys.stdout.flush()
+        write_lines(f"{name:<11} | {line}\n")
     stream.close()
 
 
 class StopRequested(Exception):
-    """SIGINT or SIGTERM arrived."""
+    """SIGINT, SIGTERM or SIGHUP arrived."""
 
 
 _launching = False
@@ -128,16 +157,17 @@ _stop_pending = False
 
 
 def stop_on_signals() -> None:
-    """SIGINT and SIGTERM raise StopRequested in the main thread, once; never while a
-    process is being started (it would escape the stop), but right after."""
-    signal.signal(signal.SIGINT, _request_stop)
-    signal.signal(signal.SIGTERM, _request_stop)
+    """SIGINT, SIGTERM and SIGHUP (the terminal closed) raise StopRequested in the main
+    thread, once; never while a process is being started (it would escape the stop), but
+    right after."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _request_stop)
 
 
 def _ignore_stop_signals() -> None:
     # One stop at a time: a second Ctrl-C during shutdown must not abort the cleanup.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _request_stop(signum: int, frame: object) -> None:

@@ -1,6 +1,9 @@
-"""`flask worker` and `flask scheduler`: the two background process roles.
+"""`flask worker` and `flask scheduler`: the background process roles.
 
-Both run with the app's own configuration and app context, created once before
+`flask worker` consumes the fold worker's queues (aggregation, default);
+`flask worker --queue long` is the long-jobs worker (exports, report runs), a process
+of its own so a fold never waits behind a job that runs for minutes (jobs.WORKER_ROLES).
+All run with the app's own configuration and app context, created once before
 any job runs. Both wait out a Redis outage of any length instead of exiting
 (redis_outage.py): one line when Redis is lost, one when it is back, then they
 carry on consuming and scheduling. SIGTERM stops them promptly all the same; a
@@ -21,7 +24,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from ..extensions import db
-from ..jobs import AGGREGATION, ALL_QUEUES, FOLD_PENDING, PERIODIC_JOBS, enqueue, job_function
+from ..jobs import AGGREGATION, FOLD_PENDING, PERIODIC_JOBS, QueuesRefused, enqueue, job_function, worker_queues
 from .redis_outage import OutageWatch, WaitingRetry, for_last_words
 
 # The worker's blocking pop lasts this long; RQ gives its connection a socket timeout
@@ -109,17 +112,23 @@ def _stopped_by_signals():
 def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-    @click.option("--queue", "queues", multiple=True, help="Queues to consume (default: all).")
+    @click.option("--queue", "queues", multiple=True,
+                  help="Queues to consume (default: aggregation and default; `--queue long` for the long jobs).")
     def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
         """Run an RQ worker in this process (SIGTERM: finish the job, then exit)."""
+        try:
+            queues = worker_queues(queues)
+        except QueuesRefused as exc:
+            raise click.UsageError(str(exc)) from None
         watch = OutageWatch("worker", db.engine)
         # No socket timeout of our own: RQ sets one a little longer than its blocking pop.
         connection = _connection(watch, socket_timeout=None)
         # Ratings stored during the outage lost their nudge: fold them as soon as Redis is
         # back rather than at the next rating's nudge or the sweep.
-        watch.on_recovery = lambda: enqueue(FOLD_PENDING, queue=AGGREGATION, timeout=600, connection=connection)
+        if AGGREGATION in queues:
+            watch.on_recovery = lambda: enqueue(FOLD_PENDING, timeout=600, connection=connection)
         with _stopped_by_signals():
-            worker = OutageTolerantWorker([Queue(q, connection=connection) for q in (queues or ALL_QUEUES)],
+            worker = OutageTolerantWorker([Queue(q, connection=connection) for q in queues],
                                           connection=connection, watch=watch)
             worker.work(burst=burst, logging_level=current_app.config["LOG_LEVEL"])
 

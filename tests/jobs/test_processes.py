@@ -2,49 +2,89 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import runpy
 import signal
+import stat
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
+from factories import counter, tree
 from gunicorn.config import Config
 from rq import Queue
 
 from feedback_service.extensions import rq_redis
-from feedback_service.jobs import ALL_QUEUES, enqueue
+from feedback_service.jobs import AGGREGATION, ALL_QUEUES, LONG, enqueue
+from feedback_service.ratings.tokens import counter_token
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from find_redis import choose_redis  # noqa: E402
-from make_run import MakeRun, get, procfile  # noqa: E402
+from make_run import MakeRun, command_line, get, procfile, tcp_listeners, worker_queues_of  # noqa: E402
 
 GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 
 
-def test_procfile_declares_the_three_roles():
+WORKER_ROLES = ("worker", "long_worker")
+
+
+def test_procfile_declares_the_roles():
     roles = procfile()
-    assert set(roles) == {"web", "worker", "scheduler"}
+    assert set(roles) == {"web", *WORKER_ROLES, "scheduler"}
     assert roles["web"][:3] == ["gunicorn", "-c", "config/gunicorn.conf.py"]
     assert roles["web"][3] == "feedback_service:create_app()"
     assert roles["scheduler"] == ["flask", "--app", "feedback_service", "scheduler"]
 
 
-def test_procfile_worker_consumes_every_queue(runner):
-    """Run the Procfile's worker command itself, in burst mode, against jobs on every queue."""
-    command = procfile()["worker"]
-    assert command[:3] == ["flask", "--app", "feedback_service"]
-    jobs = [enqueue("os.getpid", queue=name, retries=0) for name in ALL_QUEUES]
+def test_procfile_workers_consume_every_queue_and_the_fold_apart_from_the_long_jobs(runner):
+    """Run each Procfile worker command itself, in burst mode, against a job on every queue:
+    together they take them all, and no one of them takes both the fold's and the long jobs'."""
+    jobs = {name: enqueue("os.getpid", queue=name, retries=0) for name in ALL_QUEUES}
+    consumed: dict[str, set[str]] = {}
+    for role in WORKER_ROLES:
+        command = procfile()[role]
+        assert command[:4] == ["flask", "--app", "feedback_service", "worker"]
+        result = runner.invoke(args=[*command[3:], "--burst"])
+        assert result.exit_code == 0, result.output
+        consumed[role] = {name for name, job in jobs.items() if job.get_status(refresh=True) == "finished"}
+        consumed[role] -= set().union(*(taken for other, taken in consumed.items() if other != role))
 
-    result = runner.invoke(args=[*command[3:], "--burst"])
-
-    assert result.exit_code == 0, result.output
-    for name, job in zip(ALL_QUEUES, jobs):
+    assert set().union(*consumed.values()) == set(ALL_QUEUES), consumed
+    for name in ALL_QUEUES:
         assert Queue(name, connection=rq_redis()).count == 0, f"queue {name!r} is not consumed"
-        assert job.get_status(refresh=True) == "finished", name
+    for role, taken in consumed.items():
+        assert not {AGGREGATION, LONG} <= taken, f"{role} serves the fold and the long jobs: {taken}"
+    assert consumed["long_worker"] == {LONG}
+
+
+def test_a_worker_refuses_the_fold_beside_the_long_jobs(runner):
+    result = runner.invoke(args=["worker", "--burst", "--queue", AGGREGATION, "--queue", LONG])
+    assert result.exit_code == 2, result.output
+    assert "need a worker each" in result.output
+    assert runner.invoke(args=["worker", "--burst", "--queue", "exports"]).exit_code == 2
+
+
+def test_make_run_starts_the_procfile_roles():
+    """`make run` runs the Procfile's commands from its venv: every queue is consumed there
+    too, by the same two workers."""
+    import run
+
+    started = dict(run._role_commands())
+    assert set(started) == set(procfile()) == set(run.ROLES)
+    for role, command in procfile().items():
+        assert Path(started[role][0]).name == command[0]
+        # gunicorn's config is given by its absolute path; every other word is the Procfile's.
+        assert [Path(word).name if word.endswith(".py") else word for word in started[role][1:]] == \
+            [Path(word).name if word.endswith(".py") else word for word in command[1:]], role
+    queues = {role: worker_queues_of(started[role]) for role in WORKER_ROLES}
+    assert set().union(*queues.values()) == set(ALL_QUEUES)
+    assert all(not {AGGREGATION, LONG} <= set(taken) for taken in queues.values()), queues
 
 
 def gunicorn_settings(monkeypatch, **env: str) -> dict:
@@ -108,13 +148,56 @@ def test_redis_discovery_prefers_redis_url(tmp_path):
     assert not (tmp_path / "redis").exists()
 
 
-def test_redis_discovery_starts_a_private_server(tmp_path):
+# Another local user's attempt to reach the private Redis: stdlib only, as `nobody`.
+CONNECT = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])"
+
+
+def test_the_private_redis_listens_on_a_unix_socket_only_this_user_reaches(tmp_path):
+    data_dir = tmp_path / "redis"
+    data_dir.mkdir(mode=0o755)  # as an older `make run` left it
+    choice = choose_redis({}, data_dir)
+    try:
+        assert choice.url.startswith("unix:///") and choice.url.endswith("/redis.sock?db=0")
+        client = redis.Redis.from_url(choice.url)
+        assert client.ping()
+        assert (data_dir / "redis.log").exists()
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        sock = data_dir / "redis.sock"
+        assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o700
+        # No TCP at all: not even the loopback, where every local user could connect.
+        assert client.config_get("port") == {"port": "0"}
+        assert tcp_listeners(choice.process.pid) == set()
+        assert "unixsocket:" in " ".join(command_line(choice.process.pid))
+        if os.geteuid() == 0:
+            other = subprocess.run(["/usr/bin/python3", "-c", CONNECT, str(sock)], user="nobody",
+                                   capture_output=True, text=True, timeout=30)
+            assert other.returncode != 0 and "PermissionError" in other.stderr, other
+    finally:
+        choice.process.terminate()
+        choice.process.wait(10)
+
+
+def test_every_consumer_of_redis_url_takes_the_private_redis_socket(make_app, tmp_path):
+    """The web app, its rate limiter (whose library spells the scheme `redis+unix`), RQ's
+    enqueue and the worker, all on `unix://…`."""
     choice = choose_redis({}, tmp_path / "redis")
     try:
-        import redis
-
-        assert redis.Redis.from_url(choice.url).ping()
-        assert (tmp_path / "redis" / "redis.log").exists()
+        assert choice.url.startswith("unix://")
+        app = make_app(REDIS_URL=choice.url, RATELIMIT_ENABLED=True, RATELIMIT_PER_IP="2 per minute")
+        with app.app_context():
+            _, commune, _ = tree()
+            token = counter_token(counter(commune))
+            client = app.test_client()
+            codes = [client.post("/api/v1/ratings", json={"token": token, "overall": 4}).status_code
+                     for _ in range(3)]
+            assert codes == [201, 201, 429]
+            private = redis.Redis.from_url(choice.url)
+            assert any(b"LIMITER" in key for key in private.keys("*")), "the limits are not kept in this Redis"
+            assert Queue(AGGREGATION, connection=private).count >= 1, "no fold job queued on the socket"
+            result = app.test_cli_runner().invoke(args=[*procfile()["worker"][3:], "--burst"])
+            assert result.exit_code == 0, result.output
+            assert client.get(f"/api/v1/units/{commune.code}/summary").get_json()["responses"] == 2
+            assert client.get("/readyz").status_code == 200
     finally:
         choice.process.terminate()
         choice.process.wait(10)
@@ -140,8 +223,9 @@ def test_make_run_serves_and_stops_everything_on_sigint(tmp_path):
         assert feedback_page.startswith(f"{base}/q/")
         assert get(feedback_page) == 200
 
-        # redis, gunicorn master with its 2 workers, worker, scheduler
-        assert len(supervisor.processes()) >= 6, supervisor.tail()
+        # redis, gunicorn master with its 2 workers, worker, long_worker, scheduler
+        assert len(supervisor.processes()) >= 7, supervisor.tail()
+        assert supervisor.role_pid("long_worker") not in (None, supervisor.role_pid("worker")), supervisor.tail()
 
         supervisor.process.send_signal(signal.SIGINT)
         assert supervisor.wait() == 0

@@ -21,7 +21,7 @@ from make_run import ROOT, free_port, procfile
 
 BIN = Path(sys.executable).parent
 # What each role prints once it is up and waiting for work.
-UP_LINE = {"worker": "Listening on", "scheduler": "scheduler started with"}
+UP_LINE = {"worker": "Listening on", "long_worker": "Listening on", "scheduler": "scheduler started with"}
 
 
 def role_environment(tmp_path: Path, redis_url: str, migrated_db: Path, **extra: str) -> dict[str, str]:
@@ -58,7 +58,7 @@ def wait_until_up(role: str, process: subprocess.Popen, env: dict[str, str], log
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("role", ["web", "worker", "scheduler"])
+@pytest.mark.parametrize("role", ["web", "worker", "long_worker", "scheduler"])
 def test_a_role_exits_non_zero_on_a_fatal_start_error(role, tmp_path, redis_server, migrated_db):
     env = role_environment(tmp_path, redis_server.url, migrated_db, SWEEP_INTERVAL_SECONDS="soon")
     log = tmp_path / f"{role}.log"
@@ -73,7 +73,7 @@ def test_a_role_exits_non_zero_on_a_fatal_start_error(role, tmp_path, redis_serv
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("role", ["web", "worker", "scheduler"])
+@pytest.mark.parametrize("role", ["web", "worker", "long_worker", "scheduler"])
 def test_a_role_stops_promptly_on_sigterm(role, tmp_path, redis_server, migrated_db):
     env = role_environment(tmp_path, redis_server.url, migrated_db)
     log = tmp_path / f"{role}.log"

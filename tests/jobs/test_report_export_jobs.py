@@ -16,7 +16,7 @@ from rq import Queue
 
 from feedback_service import clock
 from feedback_service.extensions import db
-from feedback_service.jobs import DEFAULT, PERIODIC_JOBS, SWEEP_REPORT_EXPORTS, enqueue
+from feedback_service.jobs import LONG, PERIODIC_JOBS, SWEEP_REPORT_EXPORTS, enqueue
 from feedback_service.models import Rating, ReportExport
 from feedback_service.reports import export_runs
 
@@ -65,7 +65,7 @@ def test_a_failing_job_is_reported_failed(world, redis_server, monkeypatch):
     from rq import SimpleWorker
 
     # The first attempt fails and records it; its one retry waits in the scheduled registry.
-    SimpleWorker([Queue(DEFAULT, connection=connection)], connection=connection).work(burst=True)
+    SimpleWorker([Queue(LONG, connection=connection)], connection=connection).work(burst=True)
     db.session.expire_all()
     state = client.get(asked["poll_url"], headers=auth).get_json()
     assert state["status"] == "failed"
@@ -92,10 +92,10 @@ def test_the_periodic_sweep_deletes_expired_files(world, redis_server):
     run_worker(redis_server.url)
     files = list(export_runs.export_dir().iterdir())
     assert len(files) == 1
-    enqueue(SWEEP_REPORT_EXPORTS, queue=DEFAULT, retries=0)
+    enqueue(SWEEP_REPORT_EXPORTS, retries=0)
     run_worker(redis_server.url)
     assert files[0].exists(), "not expired yet"
     with clock.running_from(AFTER_QUARTER + timedelta(days=2)):
-        enqueue(SWEEP_REPORT_EXPORTS, queue=DEFAULT, retries=0)
+        enqueue(SWEEP_REPORT_EXPORTS, retries=0)
         run_worker(redis_server.url)
     assert not files[0].exists()

@@ -1,8 +1,9 @@
 """`make run`'s supervisor (scripts/run.py) keeps the service up: a role or the private
 Redis that dies is restarted with a backoff while the web keeps answering; a role that
-cannot start stops everything with a clear message; SIGTERM stops everything.
+cannot start stops everything with a clear message; SIGTERM stops everything, and so does
+closing its terminal (SIGHUP); a role's output reaches the terminal as text only.
 
-Each test starts the real supervisor (about 15 s of setup: migrations, demo data).
+Each test of `make run` starts the real supervisor (about 15 s of setup: migrations, demo data).
 """
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import os
 import re
 import signal
 import sqlite3
+import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from make_run import MakeRun, alive, command_line, descendants, get
+from make_run import ROOT, MakeRun, alive, answers_on, command_line, descendants, get
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from supervision import Supervisor, command_role  # noqa: E402
 
 
 def wait_until(condition, timeout: float, what: str, run: MakeRun, every: float = 0.2):
@@ -47,15 +52,15 @@ def all_folded(run: MakeRun) -> tuple[int, int] | None:
     return (stored, folded) if pending == 0 and stored == folded else None
 
 
-def redis_address(pid: int) -> str:
-    """host:port of a redis-server: from its process title once it has rewritten its command
-    line to that, or from the `--bind`/`--port` it was started with until then."""
+def redis_socket(pid: int) -> str:
+    """The unix socket a redis-server listens on: from its process title once it has rewritten
+    its command line to `redis-server unixsocket:PATH`, or from its `--unixsocket` until then."""
     words = command_line(pid)
-    found = re.search(r"[\w.]+:\d+", " ".join(words))
+    found = re.search(r"unixsocket:(\S+)", " ".join(words))
     if found:
-        return found.group(0)
-    assert "--port" in words and "--bind" in words, words
-    return f"{words[words.index('--bind') + 1]}:{words[words.index('--port') + 1]}"
+        return found.group(1)
+    assert "--unixsocket" in words, words
+    return words[words.index("--unixsocket") + 1]
 
 
 class HealthWatch:
@@ -84,7 +89,8 @@ def test_make_run_restarts_a_killed_worker_and_a_killed_redis(tmp_path):
         health = HealthWatch(run)
         worker, redis_server = run.role_pid("worker"), run.role_pid("redis")
         assert worker and redis_server, run.tail()
-        redis_port = redis_address(redis_server)
+        redis_at = redis_socket(redis_server)
+        assert redis_at == str(run.instance / "redis" / "redis.sock")
 
         os.kill(worker, signal.SIGKILL)
         wait_until(lambda: "run: worker exited (rc -9); restarting in 1 s" in run.output() and health.probe(),
@@ -97,7 +103,7 @@ def test_make_run_restarts_a_killed_worker_and_a_killed_redis(tmp_path):
                    10, "the private Redis' exit reported", run)
         new_redis = wait_until(lambda: health.probe() and (pid := run.role_pid("redis")) != redis_server and pid,
                                15, "a new private Redis", run)
-        assert redis_address(new_redis) == redis_port, "the roles' REDIS_URL names the old port"
+        assert redis_socket(new_redis) == redis_at, "the roles' REDIS_URL names the old socket"
         # redis-server moves into its --dir itself, a moment after it starts (the pid can be
         # read before that: seen once in CI as the project root).
         data_dir = str(run.instance / "redis")
@@ -181,3 +187,52 @@ def test_make_run_gives_up_on_a_role_that_cannot_start(tmp_path):
         assert run.left_running() == set(), f"orphans left running:\n{run.tail()}"
     finally:
         run.kill_all()
+
+
+@pytest.mark.timeout(100)
+def test_closing_the_terminal_stops_everything(tmp_path):
+    """The operator closes the terminal window `make run` runs in: the kernel hangs the
+    terminal up and sends SIGHUP; the roles (each in a session of its own) never see it."""
+    run = MakeRun(tmp_path, terminal=True)
+    try:
+        run.wait_for_line("demo feedback page")
+        assert get(f"{run.base}/healthz") == 200
+        pids = {role: run.role_pid(role) for role in ("web", "worker", "long_worker", "scheduler", "redis")}
+        assert all(pids.values()), f"{pids}\n{run.tail()}"
+
+        run.close_terminal()
+
+        assert run.wait() == 0, "run.py did not stop as on SIGTERM"
+        assert run.left_running() == set(), f"left running after the terminal closed:\n{run.tail()}"
+        assert descendants(run.process.pid) == set()
+        assert not answers_on(run.port), f"something still listens on port {run.port}"
+        assert not (run.instance / "redis" / "redis.sock").exists(), "the private Redis did not shut down"
+    finally:
+        run.kill_all()
+
+
+# ESC ] 0 ; … BEL retitles the window, ESC [ 2 J clears the screen, CR goes back to overwrite
+# the start of the line, and U+009B is CSI to some terminals.
+HOSTILE = "GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\\tend"
+
+
+@pytest.mark.timeout(30)
+def test_a_roles_output_is_echoed_with_its_control_characters_escaped(capsys):
+    """A log line carries what a visitor sent (a path, a header): echoed as text, it must not
+    drive the operator's terminal."""
+    role = command_role("web", [sys.executable, "-c", f"print('{HOSTILE}'); print('next line')"])
+    supervisor = Supervisor(grace_seconds=5)
+    supervisor.start(role)
+    try:
+        role.process.wait(10)
+        role.drain()
+    finally:
+        supervisor.stop()
+    echoed = capsys.readouterr().out
+    lines = echoed.splitlines()
+    # A tab stays a tab.
+    assert lines[:2] == ["web         | GET /\\x1b]0;owned\\x07\\x1b[2J\\rrun: ready\\x9b31m\\x00\\x7f\tend",
+                         "web         | next line"], echoed
+    assert not re.search(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]", echoed.replace("\n", "")), repr(echoed)
+    # The lines kept for a give-up message are the escaped ones too.
+    assert role.last_output()[0] == lines[0].split(" | ", 1)[1]

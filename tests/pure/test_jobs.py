@@ -5,6 +5,8 @@ import ast
 import inspect
 from pathlib import Path
 
+import pytest
+
 from feedback_service import jobs
 
 PACKAGE = Path(jobs.__file__).resolve().parent
@@ -22,6 +24,32 @@ def test_the_periodic_table_names_known_jobs_on_known_queues():
     assert {job.func for job in jobs.PERIODIC_JOBS} <= set(jobs.ALL_JOBS)
     assert {job.queue for job in jobs.PERIODIC_JOBS} <= set(jobs.ALL_QUEUES)
     assert len({job.name for job in jobs.PERIODIC_JOBS}) == len(jobs.PERIODIC_JOBS)
+
+
+def test_every_job_has_a_queue_and_the_long_ones_theirs():
+    assert set(jobs.QUEUE_OF_JOB.values()) <= set(jobs.ALL_QUEUES)
+    assert jobs.QUEUE_OF_JOB[jobs.FOLD_PENDING] == jobs.AGGREGATION
+    for job in (jobs.BUILD_REPORT_EXPORT, jobs.PREPARE_REPORTS, jobs.SWEEP_REPORT_EXPORTS):
+        assert jobs.QUEUE_OF_JOB[job] == jobs.LONG, job
+    assert {job.func: job.queue for job in jobs.PERIODIC_JOBS}[jobs.PREPARE_REPORTS] == jobs.LONG
+
+
+def test_the_worker_roles_take_every_queue_and_never_the_fold_beside_the_long_jobs():
+    roles = jobs.WORKER_ROLES
+    assert set().union(*roles.values()) == set(jobs.ALL_QUEUES)
+    for queues in roles.values():
+        assert jobs.worker_queues(queues) == queues
+    assert jobs.worker_queues() == roles[jobs.FOLD_WORKER]
+    assert jobs.LONG not in jobs.worker_queues()
+    with pytest.raises(jobs.QueuesRefused):
+        jobs.worker_queues((jobs.LONG, jobs.DEFAULT, jobs.AGGREGATION))
+    with pytest.raises(jobs.QueuesRefused):
+        jobs.worker_queues(("exports",))
+
+
+def test_a_job_goes_to_its_own_queue_only():
+    with pytest.raises(ValueError, match="runs on the 'long' queue"):
+        jobs.enqueue(jobs.BUILD_REPORT_EXPORT, "some-export", queue=jobs.DEFAULT, connection=object())
 
 
 def _enqueue_calls():

@@ -8,10 +8,13 @@ import shlex
 from pathlib import Path
 
 import pytest
-from make_run import ROOT, procfile
+from make_run import ROOT, procfile, worker_queues_of
+
+from feedback_service.jobs import AGGREGATION, ALL_QUEUES, LONG
 
 UNITS = ROOT / "config" / "systemd"
-UNIT_OF_ROLE = {"web": "sipas-web.service", "worker": "sipas-worker@.service", "scheduler": "sipas-scheduler.service"}
+UNIT_OF_ROLE = {"web": "sipas-web.service", "worker": "sipas-worker@.service",
+                "long_worker": "sipas-long-worker@.service", "scheduler": "sipas-scheduler.service"}
 
 
 def unit(name: str) -> dict[str, dict[str, list[str]]]:
@@ -69,9 +72,21 @@ def test_a_unit_restarts_its_role_and_stops_it_gracefully(role):
     assert one(sections["Install"], "WantedBy") == "sipas.target"
 
 
-def test_the_scheduler_is_one_unit_and_the_worker_a_template():
+def test_the_units_consume_every_queue_and_the_fold_apart_from_the_long_jobs():
+    consumed = {}
+    for name in UNITS.glob("*.service"):
+        command = shlex.split(one(unit(name.name)["Service"], "ExecStart"))
+        if "worker" in command:
+            consumed[name.name] = set(worker_queues_of(command))
+    assert set().union(*consumed.values()) == set(ALL_QUEUES), consumed
+    for name, queues in consumed.items():
+        assert not {AGGREGATION, LONG} <= queues, f"{name} serves the fold and the long jobs"
+
+
+def test_the_scheduler_is_one_unit_and_the_workers_templates():
     # Two schedulers would enqueue every periodic job twice: no instances of it.
     assert "@" not in UNIT_OF_ROLE["scheduler"]
     assert UNIT_OF_ROLE["worker"].endswith("@.service")
+    assert UNIT_OF_ROLE["long_worker"].endswith("@.service")
     # The target must not pull the scheduler onto every host it is enabled on.
     assert "Wants" not in unit("sipas.target")["Unit"]

@@ -2,13 +2,17 @@
 `make run`'s supervisor (scripts/run.py) started as a real process with its process tree."""
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import select
 import shlex
 import signal
 import socket
 import subprocess
 import sys
+import termios
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -24,6 +28,14 @@ def procfile() -> dict[str, list[str]]:
             role, command = line.split(":", 1)
             roles[role.strip()] = shlex.split(command)
     return roles
+
+
+def worker_queues_of(command: list[str]) -> tuple[str, ...]:
+    """The queues a `flask … worker [--queue Q]…` command consumes (the worker's own reading)."""
+    from feedback_service.jobs import worker_queues
+
+    words = command[command.index("worker") + 1:]
+    return worker_queues(tuple(words[i + 1] for i, word in enumerate(words) if word == "--queue"))
 
 
 def free_port() -> int:
@@ -64,15 +76,50 @@ def command_line(pid: int) -> list[str]:
         return []  # gone meanwhile
 
 
+def tcp_listeners(pid: int) -> set[str]:
+    """The TCP addresses (hex, as /proc/net/tcp writes them) a process listens on."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                listening.add(fields[1])
+    return listening
+
+
+def answers_on(port: int) -> bool:
+    """Whether anything accepts a TCP connection on the loopback port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def get(url: str) -> int:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status
 
 
-class MakeRun:
-    """`scripts/run.py` in its own temp instance dir, on a free port, with a private Redis."""
+FLASK_ROLES = {role: command[1:] for role, command in procfile().items() if command[0] == "flask"}
 
-    def __init__(self, tmp_path: Path, *extra_args: str) -> None:
+
+class MakeRun:
+    """`scripts/run.py` in its own temp instance dir, on a free port, with a private Redis.
+
+    With `terminal=True` it runs as an operator's would: in a session of its own whose
+    controlling terminal is a pseudo-terminal, its output copied from there to the log;
+    `close_terminal()` then closes that terminal (the kernel sends SIGHUP)."""
+
+    def __init__(self, tmp_path: Path, *extra_args: str, terminal: bool = False) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.instance = tmp_path / "instance"
@@ -83,11 +130,49 @@ class MakeRun:
         env.update(PORT=str(self.port), WEB_CONCURRENCY="2", DEMO_RATINGS="0")
         # Every process started here, the restarted ones too: none may outlive the test.
         self.seen: set[int] = set()
+        command = [sys.executable, str(ROOT / "scripts" / "run.py"), "--instance-dir", str(self.instance),
+                   *extra_args]
+        self._hang_up = threading.Event()
+        if terminal:
+            self.process = self._start_in_terminal(command, env)
+            return
         with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts" / "run.py"), "--instance-dir", str(self.instance),
-                 *extra_args],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                            stderr=subprocess.STDOUT)
+
+    def _start_in_terminal(self, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+        main, side = os.openpty()
+        try:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=dict(env, TERM="xterm"), stdin=side, stdout=side, stderr=side,
+                start_new_session=True,
+                # A new session's leader takes the terminal on its stdin as its controlling one.
+                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        finally:
+            os.close(side)
+        self.log.touch()
+        self._copier = threading.Thread(target=self._copy_terminal, args=(main,), daemon=True)
+        self._copier.start()
+        return process
+
+    def _copy_terminal(self, main: int) -> None:
+        with self.log.open("ab") as out:
+            while not self._hang_up.is_set():
+                if select.select([main], [], [], 0.1)[0]:
+                    try:
+                        data = os.read(main, 65536)
+                    except OSError:  # EIO: every process holding the terminal has closed it
+                        break
+                    if not data:
+                        break
+                    out.write(data)
+                    out.flush()
+        os.close(main)
+
+    def close_terminal(self) -> None:
+        """As when the operator closes the terminal window."""
+        self._hang_up.set()
+        self._copier.join(5)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -116,12 +201,15 @@ class MakeRun:
         return found
 
     def role_pid(self, role: str) -> int | None:
-        """The live process of a role: `worker`, `scheduler`, `redis` or `web` (gunicorn's master)."""
+        """The live process of a role: `worker`, `long_worker`, `scheduler`, `redis` or `web`
+        (gunicorn's master)."""
         for pid in sorted(self.processes()):
             words = command_line(pid)
-            if role in ("worker", "scheduler") and words[-1:] == [role]:
+            # A flask role's command line ends with its Procfile command's arguments.
+            if role in FLASK_ROLES and words[-len(FLASK_ROLES[role]):] == FLASK_ROLES[role]:
                 return pid
-            if role == "redis" and words and Path(words[0]).name.startswith("redis-server"):
+            # redis-server retitles itself `redis-server unixsocket:/…/redis.sock`, in one word.
+            if role == "redis" and words and Path(words[0].split()[0]).name.startswith("redis-server"):
                 return pid
             # gunicorn's master is the supervisor's child; its workers are the master's.
             if role == "web" and "gunicorn" in " ".join(words) and _parent(pid) == self.process.pid:
