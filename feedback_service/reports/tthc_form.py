@@ -170,9 +170,9 @@ def place_and_date(unit: dict, day: date) -> str:
     if kind and name.lower().startswith(kind.lower() + " "):
         name = name[len(kind) + 1:]
     # NĐ 30/2020: a day below 10 and the months 1 and 2 are written with a leading zero.
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return _("%(place)s, ngày %(day)s tháng %(month)s năm %(year)s", place=name, day=f"{day.day:02d}",
-             month=month, year=day.year)
+    number, month = f"{day.day:02d}", f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return _("%(place)s, ngày %(day)s tháng %(month)s năm %(year)s", place=name, day=number, month=month,
+             year=day.year)
 
 
 def provenance(document: dict) -> str:
