@@ -116,6 +116,7 @@ def csv_grid(world, code: str = "04") -> list[list[str]]:
     return list(csv.reader(io.StringIO(export(world, "csv", code).decode("utf-8-sig"))))
 
 
+@pytest.mark.postgres_too
 def test_the_fields_sent_through_the_api_are_the_rows_of_the_form_everywhere(world):
     document = report(world)
     rows = {row["field_name"]: row for row in document["tthc_results"]["fields"]}
@@ -152,6 +153,12 @@ def test_the_report_page_shows_the_same_rows(world):
     for text in ("Biểu số II.06a/VPCP/KSTT", "Đơn vị tính: hồ sơ", "(11)", "Người lập biểu", "Thủ trưởng đơn vị",
                  "(Ký tên, đóng dấu)", "Đơn vị nhận báo cáo: " + tthc_form.UNFILLED):
         assert text in html, text
+    # In English the page reads the form in English; the files stay Vietnamese (the form goes upward in it).
+    english = page.get(f"/dashboard/units/04/reports/{QUARTER}?lang=en").get_data(as_text=True)
+    assert "Form No. II.06a/VPCP/KSTT" in english and ">Other</th>" in english and "Head of unit" in english
+    in_english = page.get(f"/api/v1/units/04/report.csv?period={QUARTER}")
+    assert in_english.status_code == 200
+    assert "Biểu số II.06a/VPCP/KSTT" in in_english.data.decode("utf-8-sig")
 
 
 def test_the_form_carries_its_fixed_texts_in_the_xlsx_and_the_csv(world):
