@@ -80,6 +80,10 @@ def _field_errors(err) -> list[FieldError]:
     if err.validator == "required":
         missing = err.message.split("'")[1] if "'" in err.message else ""
         return [FieldError(f"{path}.{missing}" if path else missing, "required", "required")]
+    if err.validator == "dependentRequired":
+        # "'b' is a dependency of 'a'": b is what is missing.
+        missing, given = (err.message.split("'")[1::2] + ["", ""])[:2]
+        return [FieldError(f"{path}.{missing}" if path else missing, f"required with {given}", "required")]
     code = {"type": "wrong_type", "minimum": "out_of_range", "maximum": "out_of_range"}.get(err.validator, "invalid")
     return [FieldError(path or "(body)", err.message, code)]
 

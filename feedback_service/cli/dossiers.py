@@ -25,6 +25,8 @@ from .units import run_csv_import
 
 DOSSIER_COLUMNS = ("code", "unit_code", "counter_code", "officer_code", "procedure_code", "procedure_name",
                    "received_at", "due_at", "channel", "returned_at", "late")
+# The procedure's field (lĩnh vực), the row of Biểu II.06a; without it the dossier counts under "Khác".
+OPTIONAL_COLUMNS = ("field_code", "field_name")
 ACTOR = "cli"
 # Rows per transaction: a crash loses at most this much work, and a rerun redoes it.
 CHUNK_ROWS = 1000
@@ -47,6 +49,7 @@ def _late(raw: str) -> bool | None | str:
 def _column(name: str) -> str:
     # CSV users know the columns, not the API's nested names.
     return {"procedure.code": "procedure_code", "procedure.name": "procedure_name",
+            "procedure.field_code": "field_code", "procedure.field_name": "field_name",
             "counter_id": "counter_code"}.get(name, name)
 
 
@@ -63,10 +66,12 @@ def _reason(exc: DossierInvalid, values: dict[str, str]) -> str:
 
 def _import_row(row: CsvRow, lookups: Lookups, existing: dict, report: CsvReport) -> None:
     values = row.values
+    # An empty or absent field cell is no field, as a body without the key.
+    field = {key: values[key] for key in OPTIONAL_COLUMNS if values.get(key)}
     body = {
         "code": values["code"], "unit_code": values["unit_code"],
         "officer_code": values["officer_code"] or None,
-        "procedure": {"code": values["procedure_code"], "name": values["procedure_name"]},
+        "procedure": {"code": values["procedure_code"], "name": values["procedure_name"], **field},
         "received_at": values["received_at"], "due_at": values["due_at"] or None,
         "channel": values["channel"],
     }
@@ -103,7 +108,7 @@ def _import_row(row: CsvRow, lookups: Lookups, existing: dict, report: CsvReport
 
 def import_dossiers(path: Path | str, progress: Callable[[int, int], None] | None = None) -> CsvReport:
     """Register the file's dossiers, committing every CHUNK_ROWS rows."""
-    rows, problems = read_csv(path, DOSSIER_COLUMNS)
+    rows, problems = read_csv(path, DOSSIER_COLUMNS, OPTIONAL_COLUMNS)
     report = CsvReport(problems=problems)
     lookups = Lookups()
     seen: dict[tuple[str, str], int] = {}  # (unit code, dossier code)
@@ -137,7 +142,8 @@ def register(app: Flask) -> None:
     def import_command(file: Path) -> None:
         """Import historical dossiers from a CSV with the header
         code,unit_code,counter_code,officer_code,procedure_code,procedure_name,
-        received_at,due_at,channel,returned_at,late (times ISO 8601 with offset)."""
+        received_at,due_at,channel,returned_at,late (times ISO 8601 with offset), and
+        optionally field_code,field_name (the procedure's field, lĩnh vực)."""
         def progress(done: int, total: int) -> None:
             click.echo(f"{done}/{total} rows", err=True)
 

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import ReportVersion, User
 from ..ratings.instrument import current_instrument
-from ..reports import filing
+from ..reports import filing, tthc_form
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
 from . import dashboard
 from .access import visible_unit
@@ -157,6 +157,7 @@ def unit_report(code: str, period: str):
         element_labels={i["key"]: pick(i["label"]).split(":")[0] for i in instrument["elements"]["items"]},
         conduct_labels={i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
         channel_labels=CHANNEL_LABELS, flag_labels=FLAG_LABELS,
+        form=tthc_form.build(document), layout=tthc_form,
     )
 
 

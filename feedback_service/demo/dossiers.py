@@ -18,15 +18,18 @@ from ..models import Counter, Dossier, PendingFold, Rating, Unit
 from ..ratings.instrument import current_instrument
 from .answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers, office_moment, officers_by_counter
 
-# (code, name, working days to the result). Illustrative codes, not the national catalogue's.
+# The fields (lĩnh vực) of the demo's procedures: the rows of Biểu II.06a.
+HO_TICH, CHUNG_THUC, DAT_DAI = ("HT", "Hộ tịch"), ("CT", "Chứng thực"), ("DD", "Đất đai")
+# (code, name, working days to the result, field). Illustrative codes, not the national
+# catalogue's. The last has no field, as some e-systems send it: it is counted under "Khác".
 PROCEDURES = (
-    ("DEMO.HT.01", "Đăng ký khai sinh", 0),
-    ("DEMO.HT.02", "Đăng ký kết hôn", 1),
-    ("DEMO.HT.03", "Cấp bản sao trích lục hộ tịch", 0),
-    ("DEMO.CT.01", "Chứng thực bản sao từ bản chính", 0),
-    ("DEMO.CT.02", "Chứng thực chữ ký trong giấy tờ, văn bản", 0),
-    ("DEMO.DD.01", "Đăng ký biến động quyền sử dụng đất", 10),
-    ("DEMO.XH.01", "Xác nhận hộ gia đình làm nông nghiệp có mức sống trung bình", 5),
+    ("DEMO.HT.01", "Đăng ký khai sinh", 0, HO_TICH),
+    ("DEMO.HT.02", "Đăng ký kết hôn", 1, HO_TICH),
+    ("DEMO.HT.03", "Cấp bản sao trích lục hộ tịch", 0, HO_TICH),
+    ("DEMO.CT.01", "Chứng thực bản sao từ bản chính", 0, CHUNG_THUC),
+    ("DEMO.CT.02", "Chứng thực chữ ký trong giấy tờ, văn bản", 0, CHUNG_THUC),
+    ("DEMO.DD.01", "Đăng ký biến động quyền sử dụng đất", 10, DAT_DAI),
+    ("DEMO.XH.01", "Xác nhận hộ gia đình làm nông nghiệp có mức sống trung bình", 5, (None, None)),
 )
 DOSSIERS_PER_DESK_DAY = (0, 1, 1, 2, 2, 3, 4)
 LATE_SHARE = 0.08
@@ -79,7 +82,7 @@ def add_dossiers(desks: list[Counter], rng: random.Random, workdays: list[date],
 
 def _dossier(rng: random.Random, zone: ZoneInfo, calendar: WorkingCalendar, today: date, unit: Unit,
              desk: Counter, officer, day: date, number: int) -> Dossier:
-    code, name, days = rng.choice(PROCEDURES)
+    code, name, days, (field_code, field_name) = rng.choice(PROCEDURES)
     received = office_moment(rng, day, zone)
     due_day = calendar.add_working_days(day, days)
     due = datetime.combine(due_day, RESULT_TIME, tzinfo=zone)
@@ -87,7 +90,8 @@ def _dossier(rng: random.Random, zone: ZoneInfo, calendar: WorkingCalendar, toda
         # TT 01/2018 shape: agency code, receipt date, daily sequence.
         code=f"H11.{unit.code[:2]}.{unit.code[2:]}-{day:%y%m%d}-{number:04d}",
         unit_id=unit.id, counter_id=desk.id, officer_id=officer.id if officer else None,
-        procedure_code=code, procedure_name=name, channel="in_person",
+        procedure_code=code, procedure_name=name, field_code=field_code, field_name=field_name,
+        channel="in_person",
         received_at=received.astimezone(timezone.utc), received_day=day, due_at=due.astimezone(timezone.utc))
     late = rng.random() < LATE_SHARE
     returned_day = calendar.add_working_days(due_day, rng.randint(1, 3)) if late else due_day

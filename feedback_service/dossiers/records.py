@@ -60,7 +60,12 @@ REGISTRATION_SCHEMA = {
             "properties": {
                 "code": {"type": "string", "minLength": 1, "maxLength": 60},
                 "name": {"type": "string", "minLength": 1, "maxLength": 500},
+                # The field (lĩnh vực) the procedure belongs to: a row of Biểu II.06a.
+                "field_code": {"type": "string", "minLength": 1, "maxLength": 60},
+                "field_name": {"type": "string", "minLength": 1, "maxLength": 500},
             },
+            # A field is named and coded together: the form prints the name, rows group by the code.
+            "dependentRequired": {"field_code": ["field_name"], "field_name": ["field_code"]},
         },
         "received_at": {"type": "string", "minLength": 1, "maxLength": 40},
         "due_at": _TIME,
@@ -88,6 +93,7 @@ UPDATE_TIMES = ("resolved_at", "returned_at", "apology_issued_at", "new_due_at")
 _COMPARED = {
     "unit_id": "unit_code", "counter_id": "counter_id", "officer_id": "officer_code",
     "procedure_code": "procedure.code", "procedure_name": "procedure.name",
+    "field_code": "procedure.field_code", "field_name": "procedure.field_name",
     "channel": "channel", "received_at": "received_at", "due_at": "due_at",
 }
 
@@ -115,6 +121,8 @@ class Registration:
     channel: str
     received_at: datetime
     due_at: datetime | None
+    field_code: str | None = None
+    field_name: str | None = None
 
 
 @dataclass
@@ -244,11 +252,13 @@ def check_registration(body: object, lookups: Lookups, allowed: Callable[[int], 
         code=body["code"], unit_id=unit_id, counter_id=counter_id, officer_id=officer_id,
         procedure_code=body["procedure"]["code"], procedure_name=body["procedure"]["name"],
         channel=body["channel"], received_at=received_at, due_at=due_at,
+        field_code=body["procedure"].get("field_code"), field_name=body["procedure"].get("field_name"),
     )
 
 
 # The names and codes of a registration: compared and looked up, so one spelling each.
-_NAMES = (("code",), ("unit_code",), ("officer_code",), ("procedure", "code"), ("procedure", "name"))
+_NAMES = (("code",), ("unit_code",), ("officer_code",), ("procedure", "code"), ("procedure", "name"),
+          ("procedure", "field_code"), ("procedure", "field_name"))
 
 
 def _nfc_names(body: object) -> object:
@@ -336,7 +346,8 @@ def register(registration: Registration, existing: dict[DossierKey, Dossier], ac
     dossier = Dossier(
         code=registration.code, unit_id=registration.unit_id, counter_id=registration.counter_id,
         officer_id=registration.officer_id, procedure_code=registration.procedure_code,
-        procedure_name=registration.procedure_name, channel=registration.channel,
+        procedure_name=registration.procedure_name, field_code=registration.field_code,
+        field_name=registration.field_name, channel=registration.channel,
         received_at=registration.received_at, received_day=local_day(registration.received_at),
         due_at=registration.due_at, cancelled=False, client_id=client_id,
     )

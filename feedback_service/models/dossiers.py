@@ -32,6 +32,10 @@ class Dossier(db.Model):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     procedure_code: Mapped[str] = mapped_column(String(60))
     procedure_name: Mapped[str] = mapped_column(String(500))
+    # The procedure's field (lĩnh vực: "Hộ tịch", "Chứng thực", "Đất đai"): the rows of
+    # Biểu II.06a. Optional: a dossier the e-system sent without one counts under "Khác".
+    field_code: Mapped[str | None] = mapped_column(String(60))
+    field_name: Mapped[str | None] = mapped_column(String(500))
     channel: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_day: Mapped[date] = mapped_column(Date, index=True)

@@ -29,7 +29,8 @@ REGISTRATION_EXAMPLE = {
     "unit_code": "01273",
     "counter_id": 1,
     "officer_code": "CB-01273-01",
-    "procedure": {"code": "1.001234", "name": "Chứng thực bản sao từ bản chính"},
+    "procedure": {"code": "1.001234", "name": "Chứng thực bản sao từ bản chính",
+                  "field_code": "CT", "field_name": "Chứng thực"},
     "received_at": "2026-10-08T08:30:00+07:00",
     "due_at": "2026-10-09T16:30:00+07:00",
     "channel": "in_person",
@@ -54,7 +55,9 @@ def schemas() -> dict[str, Schema]:
         "DossierRegistration": {
             **bare(dossier_rules.REGISTRATION_SCHEMA),
             "description": ("A dossier (hồ sơ) as printed on its receipt. Times are ISO 8601 with an offset. "
-                            "The same facts again are accepted unchanged; other facts are a conflict."),
+                            "The same facts again are accepted unchanged; other facts are a conflict. "
+                            "`procedure.field_code` and `field_name` (optional, together) name the procedure's "
+                            "field (lĩnh vực), the row of Biểu II.06a it is counted in; without them, \"Khác\"."),
         },
         "DossierUpdate": {
             **bare(dossier_rules.UPDATE_SCHEMA),
@@ -70,7 +73,12 @@ def schemas() -> dict[str, Schema]:
             "unit_code": {"type": "string"},
             "counter_id": {"type": ["integer", "null"]},
             "officer_code": {"type": ["string", "null"]},
-            "procedure": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+            "procedure": obj({
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "field_code": {"type": ["string", "null"]},
+                "field_name": {"type": ["string", "null"],
+                               "description": "The field (lĩnh vực): a row of Biểu II.06a; null counts as \"Khác\"."},
+            }),
             "channel": {"enum": list(dossier_rules.DOSSIER_CHANNELS)},
             "received_at": {"type": "string", "format": "date-time"},
             "received_day": {"type": "string", "format": "date", "description": "Local day of receipt."},

@@ -85,6 +85,11 @@ def schemas() -> dict[str, Schema]:
                 "pending": _counts("total", "within_time", "overdue"),
                 "children": {"type": "array", "items": {"type": "object"}},
                 "procedures": {"type": "array", "items": {"type": "object"}},
+                "fields": {"type": "array", "items": {"type": "object"},
+                           "description": "The form's rows: one per field (lĩnh vực) with `field_code`, "
+                                          "`field_name` and the same counts, then `field_code` null "
+                                          "(\"Khác\") for dossiers registered without a field; they add up "
+                                          "to the unit's row."},
             }, ["received", "resolved", "pending"], "Biểu II.06a (TT 01/2020/TT-VPCP)."),
             "children": {"type": "array", "items": {"type": "object"},
                          "description": "Every direct child with its headline figures, ranked by satisfaction %."},

@@ -1,7 +1,7 @@
 """A unit's report for a period: one document, built live from the records.
 
 Sections: `satisfaction` (counter ratings of the unit's subtree), `indicators_766`,
-`tthc_results` (Biểu II.06a, for the unit, per child unit and per procedure),
+`tthc_results` (Biểu II.06a, for the unit, per child unit, per procedure and per field),
 `complaints` (cases answered within their SLA), `children` (ranked), `officers`
 (internal only) and `method`. The filing layer (`filing.py`) adds `status` and
 `version`, and freezes a copy when the unit submits it.
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Case, PendingFold, Rating, Unit
 from ..summaries.scoring import MIN_ANSWERS
 from ..units.tree import child_units, subtrees
-from . import tthc
+from . import tthc, tthc_form
 from .periods import ReportingPeriod
 from .satisfaction import officer_rows, satisfaction_sections
 
@@ -39,7 +39,7 @@ def build_report(unit: Unit, period: ReportingPeriod) -> dict:
             group_of[unit_id].append(group)
 
     satisfaction = satisfaction_sections("unit", [unit.id] + [c.id for c in children], period)
-    by_group, by_procedure, names = tthc.tally_dossiers(members, period, group_of)
+    by_group, by_procedure, names, by_field, field_names = tthc.tally_dossiers(members, period, group_of)
     own = by_group[unit.id]
     codes = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(members))).all())
     officers = officer_rows(members, period)
@@ -56,7 +56,8 @@ def build_report(unit: Unit, period: ReportingPeriod) -> dict:
         "indicators_766": {**own.indicators(), "complaints": complaint_figures(members, period)},
         "tthc_results": {**own.table(),
                          "children": [{"code": c.code, "name": c.name, **by_group[c.id].table()} for c in children],
-                         "procedures": tthc.procedure_rows(by_procedure, names)},
+                         "procedures": tthc.procedure_rows(by_procedure, names),
+                         "fields": tthc_form.field_rows(by_field, field_names)},
         "children": ranked_children(children, satisfaction, by_group),
         "officers": officers,
         "method": method(unit, members, period),

@@ -1,13 +1,16 @@
 """Export files of a report: XLSX, CSV and JSON, written as a stream to a file object.
 
-- **XLSX**: a sheet per section (`export_layout.sections`: Tổng hợp, Chỉ số 766,
-  Biểu II.06a, Đơn vị trực thuộc, Cán bộ for internal exports, Phương pháp), then the
-  anonymised responses (`responses.py`), one row per rating; past the format's
-  1,048,576 rows they go on in "Ý kiến (2)", "Ý kiến (3)"… Every sheet opens with the
-  same header block (unit, period, status and version, times in local time).
-- **CSV** (UTF-8 with a BOM, for Excel): the header block, then the section tables one
-  after another, each under its title. Not the responses: a million rows belong in
-  the XLSX, and the CSV stays a file a clerk can open and file with the report.
+- **XLSX**: first Biểu II.06a as the form is filed (`tthc_form`: "Mẫu Biểu II.06a",
+  printed on A4 landscape), then a sheet per section (`export_layout.sections`: Tổng
+  hợp, Chỉ số 766, Biểu II.06a, Đơn vị trực thuộc, Cán bộ for internal exports,
+  Phương pháp), then the anonymised responses (`responses.py`), one row per rating;
+  past the format's 1,048,576 rows they go on in "Ý kiến (2)", "Ý kiến (3)"… Every
+  sheet but the form opens with the same header block (unit, period, status and
+  version, times in local time).
+- **CSV** (UTF-8 with a BOM, for Excel): the header block, Biểu II.06a as the form is
+  filed, then the section tables one after another, each under its title. Not the
+  responses: a million rows belong in the XLSX, and the CSV stays a file a clerk can
+  open and file with the report.
 - **JSON**: the served document itself (a submitted version as submitted: its sha256
   verifies with `flask reports verify`).
 
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
 
-from . import responses
+from . import responses, tthc_form
 from .export_layout import Section, header_rows, sections
 from .periods import ReportingPeriod
 from .xlsx import BOLD, DATETIME, EMPTY, MAX_ROWS, Sheet, Workbook, cell, inline, number
@@ -67,6 +70,8 @@ def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerows(header_rows(document, exported_at, zone))
+    writer.writerow([])
+    writer.writerows([safe_cell(value) for value in row.cells] for row in tthc_form.file_grid(document))
     for section in sections(document, internal):
         writer.writerow([])
         writer.writerow([section.sheet, section.title])
@@ -81,6 +86,7 @@ def write_xlsx(target: BinaryIO, document: dict, unit_ids: list[int], period: Re
                exported_at: datetime, zone: str, internal: bool = True, progress: Progress | None = None) -> int:
     header = header_rows(document, exported_at, zone)
     with Workbook(target) as book:
+        tthc_form.write_sheet(book, document)
         for section in sections(document, internal):
             sheet = book.sheet(section.sheet, [28, 44] + [16] * max(0, len(section.keys) - 2))
             _write_section(sheet, header, section)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Text, and_, case, cast, func, or_, select
@@ -102,10 +103,22 @@ def judged_before(period: ReportingPeriod) -> date:
     return min(period.date_to + timedelta(days=1), clock.local_today())
 
 
+class DossierTallies(NamedTuple):
+    """What `tally_dossiers` counts: per group, per procedure code and per field code
+    (None: dossiers sent without a field), with the names of procedures and fields."""
+
+    by_group: dict[int, Tally]
+    by_procedure: dict[str, Tally]
+    names: dict[str, str]
+    by_field: dict[str | None, Tally]
+    field_names: dict[str, str]
+
+
 def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: dict[int, list[int]]
-                   ) -> tuple[dict[int, Tally], dict[str, Tally], dict[str, str]]:
+                   ) -> DossierTallies:
     """Counts per group (`group_of` maps a unit id to the groups it belongs to), per
-    procedure code over all of `unit_ids`, and each procedure's name.
+    procedure code and per field (Biểu II.06a's rows) over all of `unit_ids`, and the
+    names of each procedure and field.
 
     Counted by the database (a province-year is 300,000 dossiers): one GROUP BY over
     the dossiers on the desk, classified by local days in SQL, and one query for the
@@ -114,15 +127,20 @@ def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: d
     by_group: dict[int, Tally] = defaultdict(Tally)
     by_procedure: dict[str, Tally] = defaultdict(Tally)
     names: dict[str, str] = {}
+    by_field: dict[str | None, Tally] = defaultdict(Tally)
+    field_names: dict[str, str] = {}
     on_desk = _on_desk(list(unit_ids), period)
     column, section, key = _classified(period)
     rows = db.session.execute(
-        select(Dossier.unit_id, Dossier.procedure_code, func.min(Dossier.procedure_name), column, section, key,
-               func.count())
-        .where(*on_desk).group_by(Dossier.unit_id, Dossier.procedure_code, column, section, key))
-    for unit_id, code, name, column_name, section_name, key_name, n in rows:
+        select(Dossier.unit_id, Dossier.procedure_code, func.min(Dossier.procedure_name), Dossier.field_code,
+               func.min(Dossier.field_name), column, section, key, func.count())
+        .where(*on_desk).group_by(Dossier.unit_id, Dossier.procedure_code, Dossier.field_code, column, section, key))
+    for unit_id, code, name, field, field_name, column_name, section_name, key_name, n in rows:
         names[code] = min(names.get(code, name), name)
-        for tally in [by_group[group] for group in group_of.get(unit_id, ())] + [by_procedure[code]]:
+        if field is not None:
+            shown = field_name or field
+            field_names[field] = min(field_names.get(field, shown), shown)
+        for tally in [by_group[group] for group in group_of.get(unit_id, ())] + [by_procedure[code], by_field[field]]:
             tally.received[column_name] += n
             tally.received["total"] += n
             counts = getattr(tally, section_name)
@@ -131,7 +149,7 @@ def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: d
     for unit_id, code in _complained(on_desk, period):
         for tally in [by_group[group] for group in group_of.get(unit_id, ())] + [by_procedure[code]]:
             tally.complained += 1
-    return by_group, by_procedure, names
+    return DossierTallies(by_group, by_procedure, names, by_field, field_names)
 
 
 def _on_desk(unit_ids: list[int], period: ReportingPeriod) -> list:

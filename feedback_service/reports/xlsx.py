@@ -9,14 +9,17 @@ the current buffer of rows is held in memory.
 
 What it writes is a minimal SpreadsheetML workbook (ECMA-376): inline strings for free
 text, a shared-string table only for the few distinct values a caller marks as
-repeated (codes, channels), a bold style for headings and a local date-time style.
-Cells carry no `r` reference (it is optional): an empty cell is written as `<c/>`, so
-columns keep their place. Excel, LibreOffice and openpyxl read it.
+repeated (codes, channels), a few styles (`Style`: bold headings, local dates and
+times, and the bordered, centred cells of a printed form), merged cells and, for a
+sheet meant for paper, its page setup (`PageSetup`: A4 landscape, fitted to the page
+width). Cells carry no `r` reference (it is optional): an empty cell is written as
+`<c/>`, so columns keep their place. Excel, LibreOffice and openpyxl read it.
 """
 from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
@@ -27,7 +30,23 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 # XML 1.0 forbids most control characters; a citizen's comment may carry one.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-BOLD, DATETIME, DATE = 1, 2, 3  # style ids in styles.xml below
+
+
+class Style:
+    """Style ids, as numbered in `_STYLES` below."""
+
+    PLAIN, BOLD, DATETIME, DATE = 0, 1, 2, 3
+    TITLE = 4          # bold, centred, wrapped
+    CENTRE = 5
+    ITALIC = 6
+    RIGHT_ITALIC = 7
+    HEADING = 8        # a form's column heading: bold, centred, wrapped, boxed
+    CELL = 9           # a form's cell: boxed
+    CELL_BOLD = 10     # a form's total row
+    ITALIC_CENTRE = 11
+
+
+BOLD, DATETIME, DATE = Style.BOLD, Style.DATETIME, Style.DATE
 EMPTY = "<c/>"
 FLUSH_ROWS = 2000
 
@@ -49,6 +68,36 @@ def inline(value: str, style: int = 0) -> str:
 def number(value: int | float, style: int = 0) -> str:
     s = f' s="{style}"' if style else ""
     return f"<c{s}><v>{value!r}</v></c>"
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: paper (9 = A4 in SpreadsheetML's numbering), orientation, and
+    scaled to fit `fit_width` pages across and as many pages down as it takes (0)."""
+
+    paper_size: int = 9
+    orientation: str = "landscape"
+    fit_width: int = 1
+    fit_height: int = 0
+
+    def properties(self) -> str:
+        return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+
+    def xml(self) -> str:
+        return ('<printOptions horizontalCentered="1"/>'
+                '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+                f'<pageSetup paperSize="{self.paper_size}" orientation="{self.orientation}" '
+                f'fitToWidth="{self.fit_width}" fitToHeight="{self.fit_height}"/>')
+
+
+def column_letters(index: int) -> str:
+    """A column's letters from its index counted from 0: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def serial(moment: datetime) -> float:
@@ -99,12 +148,15 @@ class SharedStrings:
 class Sheet:
     """One worksheet being written. Rows are strings of ready cells (see `cell`)."""
 
-    def __init__(self, book: Workbook, name: str, widths: list[float]) -> None:
+    def __init__(self, book: Workbook, name: str, widths: list[float], page: PageSetup | None = None) -> None:
         self.book, self.name, self.rows = book, name, 0
         self._stream = book.zip.open(f"xl/worksheets/sheet{len(book.sheets)}.xml", "w", force_zip64=True)
         self._buffer: list[str] = []
+        self._merged: list[str] = []
+        self._page = page
         cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
         self._stream.write((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>'
+                            + (page.properties() if page else "")
                             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>").encode())
 
     @property
@@ -123,6 +175,11 @@ class Sheet:
         if len(self._buffer) >= FLUSH_ROWS:
             self.flush()
 
+    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
+        """Merge a block of cells, rows and columns counted from 0 (row 0 is the first row)."""
+        self._merged.append(f"{column_letters(first_column)}{first_row + 1}:"
+                            f"{column_letters(last_column)}{last_row + 1}")
+
     def flush(self) -> None:
         if self._buffer:
             self._stream.write("".join(self._buffer).encode())
@@ -130,7 +187,11 @@ class Sheet:
 
     def close(self) -> None:
         self.flush()
-        self._stream.write(b"</sheetData></worksheet>")
+        # After sheetData, in the order the schema fixes: merged cells, then the page.
+        merged = "".join(f'<mergeCell ref="{ref}"/>' for ref in self._merged)
+        tail = (f'<mergeCells count="{len(self._merged)}">{merged}</mergeCells>' if merged else "")
+        tail += self._page.xml() if self._page else ""
+        self._stream.write(f"</sheetData>{tail}</worksheet>".encode())
         self._stream.close()
 
 
@@ -143,14 +204,14 @@ class Workbook:
         self.shared = SharedStrings()
         self._open: Sheet | None = None
 
-    def sheet(self, name: str, widths: list[float] | None = None) -> Sheet:
+    def sheet(self, name: str, widths: list[float] | None = None, page: PageSetup | None = None) -> Sheet:
         if self._open is not None:
             self._open.close()
         name = _SHEET_NAME_BAD.sub("-", name)[:31]
         if name in self.sheets:
             raise ValueError(f"two sheets named {name!r}")
         self.sheets.append(name)
-        self._open = Sheet(self, name, widths or [])
+        self._open = Sheet(self, name, widths or [], page)
         return self._open
 
     def close(self) -> None:
@@ -203,20 +264,36 @@ class Workbook:
             self.zip.close()
 
 
-# Styles: 0 plain, 1 bold (headings), 2 local date and time, 3 local date.
+def _xf(font: int = 0, border: int = 0, number_format: int = 0, align: str = "") -> str:
+    """One cell format: font 0 plain, 1 bold, 2 italic; border 0 none, 1 thin box."""
+    applied = (' applyFont="1"' if font else "") + (' applyBorder="1"' if border else "") \
+        + (' applyNumberFormat="1"' if number_format else "") + (' applyAlignment="1"' if align else "")
+    inner = f"<alignment {align}/>" if align else ""
+    return (f'<xf numFmtId="{number_format}" fontId="{font}" fillId="0" borderId="{border}" xfId="0"{applied}>'
+            f"{inner}</xf>")
+
+
+_CENTRED = 'horizontal="center" vertical="center" wrapText="1"'
+# In the order of `Style`.
+_CELL_FORMATS = (
+    _xf(), _xf(font=1), _xf(number_format=164), _xf(number_format=165),
+    _xf(font=1, align=_CENTRED), _xf(align=_CENTRED), _xf(font=2), _xf(font=2, align='horizontal="right"'),
+    _xf(font=1, border=1, align=_CENTRED), _xf(border=1, align='vertical="center" wrapText="1"'),
+    _xf(font=1, border=1, align='vertical="center"'), _xf(font=2, align=_CENTRED),
+)
+_FONT = '<sz val="11"/><name val="Calibri"/>'
+_THIN = '<{0} style="thin"><color auto="1"/></{0}>'
 _STYLES = (
     f'<styleSheet {_NS}>'
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy hh:mm:ss"/>'
     '<numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    f'<fonts count="3"><font>{_FONT}</font><font><b/>{_FONT}</font><font><i/>{_FONT}</font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-    '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '</fills><borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    f'<border>{"".join(_THIN.format(side) for side in ("left", "right", "top", "bottom"))}<diagonal/></border>'
+    '</borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    f'<cellXfs count="{len(_CELL_FORMATS)}">{"".join(_CELL_FORMATS)}</cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )

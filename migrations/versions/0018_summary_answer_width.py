@@ -8,7 +8,7 @@ which is why the suite did not see it. Widening a varchar is a catalogue change 
 PostgreSQL (no table rewrite, no index rebuild), safe on a live database.
 
 Revision ID: b18f5b6c7d05
-Revises: b16d3f4a5b03
+Revises: b17e4a5b6c04
 Create Date: 2026-12-06 18:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b18f5b6c7d05'
-down_revision = 'b16d3f4a5b03'
+down_revision = 'b17e4a5b6c04'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,10 @@ from urllib.parse import urlsplit
 
 import factories
 from debian import ensure
+from live_server import served
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from werkzeug.serving import make_server
 
 from feedback_service.ratings.tokens import counter_token
 
@@ -93,16 +92,8 @@ def live_site(make_app) -> Iterator[LiveSite]:
         token = counter_token(desk)
         counter_id = desk.id
         officer_ids = {o.name: o.id for o in officers}
-    # Threaded like a real server: Chromium fetches the stylesheet while the page is still open.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-site", daemon=True)
-    thread.start()
-    try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", token, counter_id, officer_ids)
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+    with served(app) as base_url:
+        yield LiveSite(app, base_url, token, counter_id, officer_ids)
 
 
 @pytest.fixture

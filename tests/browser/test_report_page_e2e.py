@@ -4,7 +4,6 @@ board; the public verify page says the downloaded JSON is intact. axe-core on ea
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,9 +12,9 @@ import factories
 import pytest
 from axe import at_least, describe, violations
 from dashboard_helpers import PASSWORD, make_user
+from live_server import served
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from feedback_service import clock
 from feedback_service.extensions import db
@@ -46,17 +45,9 @@ def report_site(make_app) -> Iterator[tuple]:
         fold_all(100)
         make_user(app.test_cli_runner(), "chu-tich", "unit_manager", "01273")
         make_user(app.test_cli_runner(), "so-noi-vu", "province_officer", "04")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="report-site", daemon=True)
-    thread.start()
-    try:
-        # The clock is process-wide: the server thread reads 2 November too (October closed, in time).
-        with clock.running_from(datetime(2026, 11, 2, 9, tzinfo=HANOI)):
-            yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+    # The clock is process-wide: the server thread reads 2 November too (October closed, in time).
+    with served(app, "report-site") as base, clock.running_from(datetime(2026, 11, 2, 9, tzinfo=HANOI)):
+        yield app, base
 
 
 def _log_in(page: Page, base: str, username: str) -> None:

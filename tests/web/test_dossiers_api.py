@@ -65,7 +65,9 @@ def test_register_answers_the_dossier_with_its_links(client, auth, units):
     answer = response.get_json()
     assert answer["code"] == CODE and answer["unit_code"] == "01273"
     assert answer["officer_code"] == "CB-A" and answer["counter_id"] == units["desk_a"]
-    assert answer["procedure"] == {"code": "1.001234", "name": "Đăng ký khai sinh"}
+    # No field (lĩnh vực) sent: the dossier counts under "Khác" in Biểu II.06a.
+    assert answer["procedure"] == {"code": "1.001234", "name": "Đăng ký khai sinh",
+                                   "field_code": None, "field_name": None}
     assert answer["received_at"] == "2026-10-08T16:30:00+00:00"
     # 23:30 in Hà Nội is still 8 October there.
     assert answer["received_day"] == "2026-10-08"

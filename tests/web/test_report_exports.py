@@ -62,7 +62,7 @@ def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world):
     report = get_json_report(world)
     _, book = get_book(world)
 
-    assert book.sheetnames == ["Tổng hợp", "Chỉ số 766", "Biểu II.06a", "Đơn vị trực thuộc", "Cán bộ",
+    assert book.sheetnames == ["Mẫu Biểu II.06a", "Tổng hợp", "Chỉ số 766", "Biểu II.06a", "Đơn vị trực thuộc", "Cán bộ",
                                "Phương pháp", "Ý kiến"]
     for name, section in SECTION_SHEETS.items():
         keys, rows = table(book[name])
@@ -101,7 +101,7 @@ def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world):
 
 def test_the_header_block_names_unit_period_status_and_local_times(world):
     _, book = get_book(world, "01273")
-    for sheet in book.worksheets:
+    for sheet in book.worksheets[1:]:  # the form (first) has the form's own header
         head = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, max_row=7, values_only=True)}
         assert head["Đơn vị"] == "01273 — Phường Thục Phán"
         assert head["Kỳ báo cáo"] == "2026-Q3 — Quý III/2026: từ 01/07/2026 đến 30/09/2026"
@@ -308,7 +308,7 @@ def test_the_dashboard_builds_an_export_and_shows_its_progress_then_the_link(wor
     assert "21/10/2026 10:0" in done  # the link's expiry, a day later, in local time
     download = chair.get(f"{page_url}/download")
     assert download.status_code == 200
-    assert openpyxl.load_workbook(io.BytesIO(download.data)).sheetnames[0] == "Tổng hợp"
+    assert openpyxl.load_workbook(io.BytesIO(download.data)).sheetnames[:2] == ["Mẫu Biểu II.06a", "Tổng hợp"]
     with clock.running_from(AFTER_QUARTER + timedelta(days=2)):
         assert "hết hạn" in chair.get(page_url).get_data(as_text=True)
         assert chair.get(f"{page_url}/download").status_code == 410
