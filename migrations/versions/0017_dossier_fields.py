@@ -5,7 +5,7 @@ nullable and left empty on existing rows: a dossier registered without a field i
 counted under "Khác" (other). Adding nullable columns is a catalogue change only.
 
 Revision ID: b17e4a5b6c04
-Revises: 7e4b2d9c1a63
+Revises: b16d3f4a5b03
 Create Date: 2026-12-02 10:00:00
 
 """
