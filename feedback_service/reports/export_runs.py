@@ -29,7 +29,7 @@ from ..models import ReportExport, Unit
 from ..redis_breaker import RedisSkipped
 from ..units.tree import subtree_ids
 from . import exports, responses
-from .filing import served_document
+from .audience import INTERNAL, copy_of, served_copy
 from .periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
@@ -55,23 +55,25 @@ def is_large(fmt: str, unit: Unit, period: ReportingPeriod) -> bool:
     return responses.count(subtree_ids(unit.id), period) > int(current_app.config["REPORT_EXPORT_INLINE_MAX"])
 
 
-def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, internal: bool = True):
-    """Build the file in the request (a small export); a temporary file the caller sends."""
-    document = served_document(unit, period, version)
+def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, audience: str):
+    """Build the file of the copy `audience` reads in the request (a small export); a
+    temporary file the caller sends."""
+    document = served_copy(unit, period, version, audience)
     target = tempfile.TemporaryFile()
     exports.write(fmt, target, document, subtree_ids(unit.id), period, clock.now(),
-                  current_app.config["LOCAL_TIMEZONE"], internal)
+                  current_app.config["LOCAL_TIMEZONE"], audience)
     target.seek(0)
     return target
 
 
 def request_export(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, *,
-                   user_id: int | None = None, client_id: int | None = None, internal: bool = True) -> ReportExport:
-    """Record the export and queue its job; QueueUnavailable when Redis does not take it."""
+                   audience: str, user_id: int | None = None, client_id: int | None = None) -> ReportExport:
+    """Record the export of the copy `audience` reads (`internal` on the row) and queue
+    its job; QueueUnavailable when Redis does not take it."""
     if fmt not in exports.FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     row = ReportExport(id=secrets.token_hex(16), unit_id=unit.id, period=period.label, version=version, format=fmt,
-                       internal=internal, status="queued", progress=0, requested_by_user_id=user_id,
+                       internal=audience == INTERNAL, status="queued", progress=0, requested_by_user_id=user_id,
                        requested_by_client_id=client_id, created_at=clock.now(), updated_at=clock.now())
     db.session.add(row)
     db.session.commit()
@@ -98,7 +100,8 @@ def build(export_id: str) -> str:
     part = export_dir() / f"{row.id}.{row.format}.part"
     try:
         period = parse_period(row.period)
-        document = served_document(row.unit, period, row.version)
+        audience = copy_of(row)
+        document = served_copy(row.unit, period, row.version, audience)
         unit_ids = subtree_ids(row.unit_id)
         db.session.commit()  # ends the read transaction: progress is written beside it
 
@@ -109,7 +112,7 @@ def build(export_id: str) -> str:
 
         with open(part, "wb") as target:
             written = exports.write(row.format, target, document, unit_ids, period, clock.now(),
-                                    current_app.config["LOCAL_TIMEZONE"], row.internal, progress)
+                                    current_app.config["LOCAL_TIMEZONE"], audience, progress)
         final = part.with_suffix("")
         os.replace(part, final)
     except Exception as exc:
