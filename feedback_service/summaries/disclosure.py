@@ -3,9 +3,9 @@
 A counter's summary for one day with one rating would show that citizen's answers and,
 through `as_of`, the moment of their visit. Every way out asks this module: the summary
 API (`publish`), the published copy of a report and its files (`disclose_section`,
-`disclose_child`), the dashboard pages (`for_pages`, `figure_shown`), the officers' CSV,
-the responses sheet's times (`to_the_hour`). Nothing else compares a count with
-MIN_ANSWERS.
+`disclose_child`), the dashboard pages and the officers' CSV (`for_pages`,
+`rows_for_pages`, `too_few`, `may_rank`), the responses sheet's times (`to_the_hour`).
+Nothing else compares a count with MIN_ANSWERS.
 
 The rule, with its one threshold (`scoring.MIN_ANSWERS`, 5):
 
@@ -46,9 +46,9 @@ from .scoring import MIN_ANSWERS
 WITHHELD = "withheld"
 # What a withheld figure reads in a published report, its files and the pages.
 SMALL = f"<{MIN_ANSWERS}"
+# A scope's headline figures: those of verified / unverified, and of a report's child row
+# (whose QĐ 766 figures rest on dossiers, not answers).
 _HEADLINE = ("satisfaction_pct", "mean_score", "sipas_index", "conduct_score")
-# A report child row's figures resting on ratings (the QĐ 766 ones rest on dossiers).
-_CHILD_FIGURES = ("satisfaction_pct", "mean_score", "sipas_index", "conduct_score")
 
 
 def too_few(n: object) -> bool:
@@ -69,13 +69,6 @@ def is_withheld(value: object) -> bool:
 def may_rank(responses: object, pct: float | None) -> bool:
     """Whether a unit or officer with `responses` ratings is placed in a ranking by `pct`."""
     return pct is not None and not too_few(responses)
-
-
-def figure_shown(value: float | None, answers: int) -> float | str | None:
-    """A percentage as a table shows it: SMALL when it rests on too few answers."""
-    if value is None:
-        return None
-    return SMALL if too_few(answers) else value
 
 
 def to_the_minute(moment: str | None) -> str | None:
@@ -126,7 +119,7 @@ def small_cells(section: dict) -> list[str]:
     report's child row (headline figures only) must withhold when published."""
     probe = copy.deepcopy(section)
     _scope(probe, SMALL)
-    return [name for name in _CHILD_FIGURES if name in probe[WITHHELD]]
+    return [name for name in _HEADLINE if name in probe[WITHHELD]]
 
 
 def disclose_child(row: dict) -> None:
@@ -136,7 +129,7 @@ def disclose_child(row: dict) -> None:
     cannot see."""
     names = row.pop("small_cells", None)
     if names is None:
-        names = [n for n in _CHILD_FIGURES if too_few(row.get("responses", 0)) or n in ("sipas_index", "conduct_score")]
+        names = [n for n in _HEADLINE if too_few(row.get("responses", 0)) or n in ("sipas_index", "conduct_score")]
     row[WITHHELD] = []
     if not row.get("responses"):
         return
