@@ -4,11 +4,13 @@ exports too large to build in the request (`/report-exports/<id>`).
 Same callers as the JSON report (`report_scope`: an API key or a dashboard login whose
 subtree holds the unit). An export resting on at most REPORT_EXPORT_INLINE_MAX ratings
 is answered at once; a larger one is queued and answered `202` with where to poll.
-An export is polled and downloaded by any caller whose subtree holds its unit; for
-anyone else it does not exist (404, as an unknown id). The same export asked again is
-answered with the same one (the same `Location`) while it is queued, running, or built
-and still current; a caller with REPORT_EXPORTS_PER_REQUESTER exports queued or running
-is answered 429 with `Retry-After`.
+The file holds the copy the caller reads (`reports.audience`; `?audience=public` asks
+for the published one), and that copy is part of what the export is: an export of the
+internal copy is polled and downloaded only by a reader of the internal copy whose
+subtree holds its unit; for anyone else it does not exist (404, as an unknown id). The
+same export asked again is answered with the same one (the same `Location`) while it is
+queued, running, or built and still current; a caller with REPORT_EXPORTS_PER_REQUESTER
+exports queued or running is answered 429 with `Retry-After`.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from ..models import ReportExport
 from ..people.api_clients import client_for_key
 from ..people.operators import UnknownKey, current_operator
 from ..reports import export_runs, exports
+from ..reports.audience import may_read_export
 from ..reports.export_runs import QueueUnavailable, TooManyExports
 from . import api
 from .reports import report_scope
@@ -41,15 +44,15 @@ def unit_report_csv(code: str):
 
 
 def _export(code: str, fmt: str):
-    unit, period, version = report_scope(code)
+    unit, period, version, audience = report_scope(code)
     try:
         if not export_runs.is_large(fmt, unit, period):
-            target = export_runs.build_now(unit, period, version, fmt)
+            target = export_runs.build_now(unit, period, version, fmt, audience)
             response = send_file(target, mimetype=exports.FORMATS[fmt], as_attachment=True,
                                  download_name=exports.filename(unit.code, period, version, fmt))
             response.headers["Cache-Control"] = "private, no-store"
             return response
-        row = export_runs.request_export(unit, period, version, fmt, **_requester())
+        row = export_runs.request_export(unit, period, version, fmt, audience=audience, **_requester())
     except LookupError as exc:
         raise ApiError(404, str(exc)) from None
     except QueueUnavailable:
@@ -104,7 +107,7 @@ def _caller():
 def _visible_export(export_id: str) -> ReportExport:
     operator = _caller()
     row = db.session.get(ReportExport, export_id) if export_id.isascii() and export_id.isalnum() else None
-    if row is None or not operator.may_handle(row.unit_id):
+    if row is None or not operator.may_handle(row.unit_id) or not may_read_export(operator.reader, row):
         raise ApiError(404, "no such export")
     return row
 

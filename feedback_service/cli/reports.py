@@ -31,21 +31,32 @@ def register(app: Flask) -> None:
 
         Exits 0 when the content matches its sha256, 1 naming the mismatch when it
         does not, 2 when FILE is not a report snapshot. When this service holds the
-        same version, the fields that differ from what was submitted are listed too.
+        same version, it says where that version stands (submitted, accepted or
+        returned: the status in a file is outside the hash), and on a mismatch lists
+        the fields that differ from what was submitted.
         """
         try:
             document = integrity.load_snapshot(file.read())
-        except integrity.NotASnapshot as exc:
+            actual = integrity.digest(document)  # before anything is looked up
+        except (integrity.NotASnapshot, ValueError, TypeError, RecursionError) as exc:
             click.echo(f"{file.name}: {exc}", err=True)
             sys.exit(UNREADABLE)
-        problem = integrity.check(document)
+        problem = integrity.check(document, actual)
         stored = _stored(document)
         if problem is None:
             click.echo(f"{file.name}: intact; sha256 {document['sha256']} "
                        f"({_describe(document)})")
-            if stored is not None and stored.sha256 != document["sha256"]:
+            if stored is not None and not integrity.same_digest(stored.sha256, actual):
                 click.echo(f"but this service holds that version with sha256 {stored.sha256}", err=True)
                 sys.exit(ALTERED)
+            if stored is None:
+                click.echo("this service holds no such version: the status in the file "
+                           f"({document.get('status', 'none')}) is outside the hash and not confirmed")
+                return
+            click.echo(f"stored status: {stored.status}")
+            if document.get("status") not in (None, stored.status):
+                click.echo(f"the file says {document.get('status')}, but this version is {stored.status} here",
+                           err=True)
             return
         click.echo(f"{file.name}: ALTERED: {problem}", err=True)
         if stored is not None:

@@ -63,17 +63,18 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]
 
 def distribution_bar(counts: dict[str, int], level_labels: Sequence[str], title: str,
                      count_header: str, share_header: str, number: Callable[[float], str] = _fmt,
-                     min_answers: int = 0, too_few: str = "") -> Markup:
+                     withheld: bool = False, too_few: str = "") -> Markup:
     """One 100% bar split into the five levels; its legend is a visible table giving
-    each level's label, count and share, which screen readers read as well. Under
-    `min_answers` answers in all, shares are not shown (counts are): the bar becomes a
-    hatched placeholder and each share a "–" explained by `too_few`."""
-    total = sum(counts.get(str(level), 0) for level in range(1, 6))
-    thin = total < min_answers
+    each level's label, count and share, which screen readers read as well. A
+    `withheld` distribution (the small-cell rule's call) shows neither counts nor
+    shares: the bar becomes a hatched placeholder and each cell a "–" explained by
+    `too_few`."""
+    thin = withheld
+    total = 0 if thin else sum(counts.get(str(level), 0) for level in range(1, 6))
     width, height = 600, 36
     uid, svg = _open("distribution", width, height, title,
-                     "; ".join(f"{label}: {counts.get(str(i + 1), 0)}" for i, label in enumerate(level_labels))
-                     + (f" ({too_few})" if thin else ""))
+                     too_few if thin else
+                     "; ".join(f"{label}: {counts.get(str(i + 1), 0)}" for i, label in enumerate(level_labels)))
     parts = [svg]
     x = 0.0
     if thin:
@@ -104,7 +105,7 @@ def distribution_bar(counts: dict[str, int], level_labels: Sequence[str], title:
                     f'<span class="visually-hidden">{why}</span></span>')
     body = []
     for i, label in enumerate(level_labels):
-        n = counts.get(str(i + 1), 0)
+        n = no_share if thin else counts.get(str(i + 1), 0)
         share = no_share if thin else escape(f"{number(100 * n / total)}%" if total else "–")
         body.append(f'<tr data-level="{i + 1}">'
                     f'<th scope="row">{_swatch(LEVEL_COLOURS[i])} {i + 1} · {escape(label)}</th>'

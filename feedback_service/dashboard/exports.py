@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import Case, Officer, Rating
 from ..ratings.instrument import current_instrument
-from ..summaries.scoring import MIN_ANSWERS
+from ..summaries import disclosure
 from ..units.tree import subtree_ids
 from . import dashboard, local_time, queries
 from .access import visible_unit
@@ -87,7 +87,8 @@ def unit_cases_csv(code: str):
 def unit_officers_csv(code: str):
     unit = visible_unit(code)
     period = from_request()
-    officers = queries.officers_table([Officer.unit_id.in_(subtree_ids(unit.id))], period, "name", False)
+    officers = disclosure.rows_for_pages(
+        queries.officers_table([Officer.unit_id.in_(subtree_ids(unit.id))], period, "name", False))
     items = current_instrument()["conduct"]["items"]
 
     def rows() -> Iterator[list]:
@@ -99,18 +100,19 @@ def unit_officers_csv(code: str):
         for row in officers:
             officer = row["officer"]
             line = [officer.code, officer.name, officer.unit.code, officer.counter.name if officer.counter else "",
-                    row["responses"], _shown(row["satisfaction_pct"], row["responses"])]
+                    row["responses"], _shown(row["satisfaction_pct"])]
             for item in items:
                 counts = row["conduct"].get(item["key"]) or {"yes": 0, "no": 0, "pct": None}
-                line += [counts["yes"], counts["no"], _shown(counts["pct"], counts["yes"] + counts["no"])]
+                line += [counts["yes"], counts["no"], _shown(counts["pct"])]
             yield line
 
     return csv_response(rows(), f"can-bo-{unit.code}-{period.date_from}-{period.date_to}.csv")
 
 
-def _shown(pct: float | None, answers: int):
-    """A percentage only where it rests on enough answers, as on the page; the counts beside it stay."""
-    return pct if pct is not None and answers >= MIN_ANSWERS else ""
+def _shown(pct: float | str | None):
+    """A percentage as the page shows it: empty where there is none; "<5" where the
+    small-cell rule withholds it (and the counts beside it, `disclosure.rows_for_pages`)."""
+    return "" if pct is None else pct
 
 
 def _day(moment) -> str:

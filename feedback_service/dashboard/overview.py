@@ -15,8 +15,9 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import Counter, Officer, Rating, Unit
 from ..ratings.instrument import current_instrument
+from ..summaries import disclosure
 from ..summaries.read import scope_summary, unit_summary
-from ..summaries.scoring import LEVELS, MIN_ANSWERS
+from ..summaries.scoring import MIN_ANSWERS
 from ..units.tree import subtree_ids
 from . import charts, dashboard, queries
 from .access import can_see, home_unit, visible_unit
@@ -26,26 +27,47 @@ SORT_DIRECTIONS = ("asc", "desc")
 
 
 @dashboard.app_template_global()
-def figure(value: float | None, n: int, suffix: str = "%", element_id: str | None = None,
+def figure(value: float | str | None, n: int | None = None, suffix: str = "%", element_id: str | None = None,
            brief: bool = True) -> Markup:
-    """A figure, or — when it rests on fewer than MIN_ANSWERS answers — no number:
-    a short "–" (`brief`, for table cells) whose tooltip and screen-reader text say
-    why, or that explanation in full (cards). `data-value` / `data-n` carry the
-    machine-readable numbers (tests, scripts)."""
+    """A figure, or — when the small-cell rule withholds it (`disclosure`: it reads "<5",
+    or rests on too few answers `n`) — no number: a short "–" (`brief`, for table cells)
+    whose tooltip and screen-reader text say why, or that explanation in full (cards).
+    `data-value` / `data-n` carry the machine-readable numbers (tests, scripts)."""
     id_attr = f' id="{escape(element_id)}"' if element_id else ""
-    if n < MIN_ANSWERS:
-        why = escape(too_few_reason(n))
+    counted = isinstance(n, int) and not isinstance(n, bool)
+    if disclosure.is_withheld(value) or (n is not None and disclosure.too_few(n)):
+        why = escape(too_few_reason(n if counted else None))
         # abbr's title is a mouse-only tooltip; the hidden twin is what screen readers say.
         text = (Markup(f'<abbr title="{why}" aria-hidden="true">–</abbr><span class="visually-hidden">{why}</span>')
                 if brief else why)
-        return Markup(f'<span class="figure too-few"{id_attr} data-value="" data-n="{n}">{text}</span>')
+        return Markup(f'<span class="figure too-few"{id_attr} data-value=""{_n_attr(n)}>{text}</span>')
     if value is None:
-        return Markup(f'<span class="figure"{id_attr} data-value="" data-n="{n}">–</span>')
+        return Markup(f'<span class="figure"{id_attr} data-value=""{_n_attr(n)}>–</span>')
     shown = escape(_number(value))
-    return Markup(f'<span class="figure"{id_attr} data-value="{value}" data-n="{n}">{shown}{suffix}</span>')
+    return Markup(f'<span class="figure"{id_attr} data-value="{value}"{_n_attr(n)}>{shown}{suffix}</span>')
 
 
-def too_few_reason(n: int) -> str:
+@dashboard.app_template_global()
+def count(value: int | str | None) -> Markup:
+    """A count of answers in a table: the number, or a "–" saying why when the small-cell
+    rule withholds the distribution it belongs to."""
+    if disclosure.is_withheld(value):
+        return figure(value)
+    return Markup(escape("–" if value is None else value))
+
+
+@dashboard.app_template_global()
+def withheld(value: object) -> bool:
+    return disclosure.is_withheld(value)
+
+
+def _n_attr(n: int | None) -> str:
+    return f' data-n="{n}"' if isinstance(n, int) else ""
+
+
+def too_few_reason(n: int | None) -> str:
+    if n is None:
+        return _("Chưa đủ dữ liệu: con số dựa trên dưới %(min)s ý kiến", min=MIN_ANSWERS)
     return _("Chưa đủ dữ liệu: %(n)s ý kiến, cần ít nhất %(min)s", n=n, min=MIN_ANSWERS)
 
 
@@ -55,6 +77,7 @@ def _number(value: float) -> str:
 
 
 dashboard.add_app_template_global(MIN_ANSWERS, "MIN_ANSWERS")
+dashboard.add_app_template_global(disclosure.may_rank, "may_rank")
 
 
 @dashboard.get("/")
@@ -69,14 +92,15 @@ def home():
 def unit_overview(code: str):
     unit = visible_unit(code)
     period = from_request()
-    summary = unit_summary(unit, period.date_from, period.date_to)
+    summary = disclosure.for_pages(unit_summary(unit, period.date_from, period.date_to))
     sort, descending = _sort_args()
     ranking = sorted((c for c in summary["children"] if c["responses"]), key=_ranking_key)
     silent = [c for c in summary["children"] if not c["responses"]]
     return render_template(
         "dashboard/overview.html", unit=unit, summary=summary, ranking=ranking, silent=silent,
-        officers=queries.officers_table([Officer.unit_id.in_(subtree_ids(unit.id))], period, sort, descending),
-        counters=queries.counters_table(unit.id, period),
+        officers=disclosure.rows_for_pages(
+            queries.officers_table([Officer.unit_id.in_(subtree_ids(unit.id))], period, sort, descending)),
+        counters=disclosure.rows_for_pages(queries.counters_table(unit.id, period)),
         crumbs=_unit_crumbs(unit, period), page_args={"code": unit.code, **period.query_args()},
         **_common(period, "unit", unit.id, queries.unit_ratings(unit.id), summary, sort, descending),
     )
@@ -88,12 +112,13 @@ def counter_page(counter_id: int):
     if counter is None or not can_see(counter.unit):
         abort(404)
     period = from_request()
-    summary = scope_summary("counter", counter.id, period.date_from, period.date_to)
+    summary = disclosure.for_pages(scope_summary("counter", counter.id, period.date_from, period.date_to))
     sort, descending = _sort_args()
     crumbs = _unit_crumbs(counter.unit, period) + [(counter.name, None)]
     return render_template(
         "dashboard/counter.html", counter=counter, summary=summary, crumbs=crumbs,
-        officers=queries.officers_table([Officer.counter_id == counter.id], period, sort, descending),
+        officers=disclosure.rows_for_pages(
+            queries.officers_table([Officer.counter_id == counter.id], period, sort, descending)),
         page_args={"counter_id": counter.id, **period.query_args()},
         **_common(period, "counter", counter.id, [Rating.counter_id == counter.id], summary, sort, descending),
     )
@@ -105,7 +130,7 @@ def officer_page(code: str):
     if officer is None or not can_see(officer.unit):
         abort(404)
     period = from_request()
-    summary = scope_summary("officer", officer.id, period.date_from, period.date_to)
+    summary = disclosure.for_pages(scope_summary("officer", officer.id, period.date_from, period.date_to))
     crumbs = _unit_crumbs(officer.unit, period)
     if officer.counter is not None:
         crumbs.append((officer.counter.name,
@@ -126,7 +151,6 @@ def _common(period: Period, scope: str, scope_id: int, rating_filter: list, summ
     points = [charts.TrendPoint(_bucket_label(p["start"], period.trend_grain), p["pct"], p["responses"])
               for p in queries.trend(scope, scope_id, period)]
     weekdays = [_("T2"), _("T3"), _("T4"), _("T5"), _("T6"), _("T7"), _("CN")]
-    answered = sum(summary["overall"].get(level, 0) for level in LEVELS)
     return {
         "period": period, "period_keys": PERIOD_KEYS, "period_labels": _period_labels(),
         "sort": sort, "direction": "desc" if descending else "asc",
@@ -134,7 +158,8 @@ def _common(period: Period, scope: str, scope_id: int, rating_filter: list, summ
         "conduct_labels": {i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
         "distribution_chart": charts.distribution_bar(
             summary["overall"], levels, _("Phân bố mức hài lòng"), _("Số ý kiến"), _("Tỷ lệ"),
-            number=_number, min_answers=MIN_ANSWERS, too_few=too_few_reason(answered)),
+            number=_number, withheld="overall" in summary["withheld"],
+            too_few=too_few_reason(summary["responses"])),
         "trend_chart": charts.trend_bars(
             points, _("Tỷ lệ hài lòng theo tuần") if period.trend_grain == "week" else _("Tỷ lệ hài lòng theo tháng"),
             _("Tỷ lệ hài lòng"), _("Số ý kiến"),
@@ -165,7 +190,7 @@ def _sort_args() -> tuple[str, bool]:
 def _ranking_key(child: dict) -> tuple:
     # Best first; children with too few answers after all ranked ones.
     pct = child["satisfaction_pct"]
-    if child["responses"] < MIN_ANSWERS or pct is None:
+    if not disclosure.may_rank(child["responses"], pct) or disclosure.is_withheld(pct):
         return (1, 0.0, child["code"])
     return (0, -pct, child["code"])
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Counter, Officer, Rating, SummaryAnswer
 from ..models.summaries import DAY
+from ..summaries import disclosure
 from ..summaries.read import figures_by_scope
-from ..summaries.scoring import LEVELS, MIN_ANSWERS, satisfaction_pct
+from ..summaries.scoring import LEVELS, satisfaction_pct
 from ..units.tree import subtree_ids
 from .periods import Period
 
@@ -46,7 +47,7 @@ def trend(scope: str, scope_id: int, period: Period) -> list[dict]:
         responses = sum(dist.get(level, 0) for level in LEVELS)
         pct = satisfaction_pct(dist, min_level)
         points.append({"start": start, "responses": responses,
-                       "pct": None if responses < MIN_ANSWERS or pct is None else round(pct, 2)})
+                       "pct": None if disclosure.too_few(responses) or pct is None else round(pct, 2)})
         start = start + timedelta(days=7) if grain == "week" else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     return points
 
@@ -98,8 +99,8 @@ def sort_value(row: dict, sort: str) -> float | None:
     if sort == "responses":
         return row["responses"]
     if sort == "satisfaction":
-        return row["satisfaction_pct"] if row["responses"] >= MIN_ANSWERS else None
+        return row["satisfaction_pct"] if disclosure.may_rank(row["responses"], row["satisfaction_pct"]) else None
     item = row["conduct"].get(sort)
-    if item is None or item["pct"] is None or item["yes"] + item["no"] < MIN_ANSWERS:
+    if item is None or not disclosure.may_rank(item["yes"] + item["no"], item["pct"]):
         return None
     return item["pct"]

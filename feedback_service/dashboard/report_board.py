@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import render_template, request, url_for
+from flask_login import current_user
 
 from .. import clock
 from ..models import Unit
 from ..reports import filing
+from ..reports.audience import PUBLIC, copy_for
 from ..reports.compilation import compile_snapshots, differences_since
+from ..reports.publishing import published
+from ..summaries import disclosure
 from ..reports.periods import ReportingPeriod, last_closed
 from ..units.tree import child_units
 from . import dashboard
@@ -50,15 +54,21 @@ def unit_reports_board(code: str):
     raw = request.args.get("period")
     period = reporting_period(raw, status=400) if raw else default_period()
     today = clock.local_today()
-    rows, accepted = [], []
+    me = current_user._get_current_object()
+    rows, accepted, internal = [], [], True
     for child in child_units(unit):
         state = filing.standing(child, period, today)
         changed: list = []
+        public = copy_for(me, child) == PUBLIC
+        internal = internal and not public
         if state.version is not None and state.status in ("submitted", "accepted"):
             snapshot = filing.snapshot_of(state.version)
             # The live report is cached per fold generation (filing.live_report): a board of a
             # hundred communes does not build a hundred reports per view.
-            changed = differences_since(snapshot, filing.live_report(child, period))
+            live = filing.live_report(child, period)
+            # A reader of the published copy compares published copies: a small cell stays "<5".
+            changed = (differences_since(published(snapshot), published(live)) if public
+                       else differences_since(snapshot, live))
             if state.status == "accepted":
                 accepted.append(snapshot)
         rows.append(BoardRow(child, state, changed))
@@ -66,7 +76,18 @@ def unit_reports_board(code: str):
     counts["late"] = sum(1 for r in rows if r.submitted and r.standing.late)
     return render_template(
         "dashboard/report_board.html", unit=unit, period=period, rows=rows, counts=counts, counted=COUNTED,
-        compiled=compile_snapshots(accepted) if accepted else None,
+        compiled=_compiled(accepted, internal) if accepted else None, internal=internal,
         own_report=url_for("dashboard.unit_report", code=unit.code, period=period.label),
         choices=period_choices(period, "dashboard.unit_reports_board", code=unit.code),
     )
+
+
+def _compiled(snapshots: list[dict], internal: bool) -> dict:
+    """The compiled report as the board shows it: through the small-cell rule, and
+    without the snapshots' hashes for a reader of the published copies."""
+    compiled = compile_snapshots(snapshots)
+    compiled["satisfaction"] = disclosure.for_pages(compiled["satisfaction"])
+    if not internal:
+        for unit in compiled["units"]:
+            unit.pop("sha256", None)
+    return compiled

@@ -5,8 +5,10 @@ build (`reports.export_runs`), or finds the same export already queued, running 
 built and still current, and sends the user to the export's page, which refreshes
 itself every 2 seconds with a meta refresh (the CSP allows no inline script) until the
 file is ready, then shows the download link and when it expires. Scoped like every
-page: an export of a unit outside the user's subtree is a 404. The report page adds the
-buttons with `dashboard/_report_export_buttons.html`.
+page: an export of a unit outside the user's subtree is a 404, and so is an export of
+the internal copy for a user who reads the published one (`reports.audience`). The file
+holds the copy the user reads. The report page adds the buttons with
+`dashboard/_report_export_buttons.html`.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import ReportExport
 from ..reports import export_runs, exports
+from ..reports.audience import copy_for, may_read_export
 from ..reports.export_runs import QueueUnavailable, TooManyExports
 from ..reports.periods import PeriodInvalid, parse_period
 from . import dashboard
@@ -36,7 +39,8 @@ def report_export_create(code: str):
     if period is None or fmt not in exports.FORMATS:
         return _refused(unit, _("Không xuất được báo cáo: kỳ báo cáo hoặc định dạng tệp không hợp lệ."))
     try:
-        row = export_runs.request_export(unit, period, None, fmt, user_id=current_user.id)
+        row = export_runs.request_export(unit, period, None, fmt, audience=copy_for(_me(), unit),
+                                         user_id=current_user.id)
     except QueueUnavailable:
         return _refused(unit, _("Hệ thống xử lý nền tạm thời không hoạt động nên chưa xuất được tệp. Vui lòng thử "
                                 "lại sau ít phút."))
@@ -78,9 +82,13 @@ def report_export_download(export_id: str):
 
 def _visible_export(export_id: str) -> ReportExport:
     row = db.session.get(ReportExport, export_id) if export_id.isascii() and export_id.isalnum() else None
-    if row is None or not can_see(row.unit):
+    if row is None or not can_see(row.unit) or not may_read_export(_me(), row):
         abort(404)
     return row
+
+
+def _me():
+    return current_user._get_current_object()
 
 
 def _percent(row: ReportExport) -> int | None:

@@ -24,10 +24,13 @@ from ..i18n import pick
 from ..models import ReportVersion, User
 from ..ratings.instrument import current_instrument
 from ..reports import filing, tthc_form
+from ..reports.audience import INTERNAL, AudienceRefused, copy_for, served_copy
+from ..reports.publishing import page_copy
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
 from . import dashboard
 from .access import visible_unit
 from .form_input import row_id
+from .user_admin import ROLE_LABELS
 
 REPORT_STATUS_LABELS = {
     "draft": _l("Bản nháp"),
@@ -51,6 +54,20 @@ FLAG_LABELS = {
 }
 # A version number in ?version= or a form: a small positive integer (row_id's strict digits).
 VERSION_MAX = 999_999
+
+
+@dashboard.app_template_global("role_label")
+def role_label(role: str | None) -> str:
+    return str(ROLE_LABELS.get(role, role or "–"))
+
+
+@dashboard.app_template_global("person")
+def person(user: User | None, internal: bool) -> str:
+    """Who submitted or reviewed, as the copy shown names them: by name in the internal
+    copy, by role in the published one (`reports.publishing`)."""
+    if user is None:
+        return "–"
+    return (user.display_name or user.username) if internal else role_label(user.role)
 
 
 @dashboard.app_template_global("report_status")
@@ -135,19 +152,23 @@ def unit_report(code: str, period: str):
     unit = visible_unit(code)
     chosen = reporting_period(period)
     asked = _version_arg()
+    me = _me()
     try:
-        document = filing.served_document(unit, chosen, asked)
+        audience = copy_for(me, unit, request.args.get("audience"))
+        document = page_copy(served_copy(unit, chosen, asked, audience))
+    except AudienceRefused:
+        abort(403)
     except LookupError:
         abort(404)
-    me = _me()
     versions = filing.versions(unit, chosen)
     newest = versions[-1] if versions else None
-    shown = next((v for v in versions if "sha256" in document and v.version == document["version"]), None)
+    shown = next((v for v in versions if "submitted_at" in document and v.version == document["version"]), None)
     period_over = clock.local_today() > chosen.date_to
     may_submit = filing.may_submit(me, unit)
     instrument = current_instrument()
     return render_template(
         "dashboard/report.html", unit=unit, period=chosen, document=document, versions=versions, shown=shown,
+        internal=audience == INTERNAL,
         standing=filing.standing(unit, chosen),
         submittable=may_submit and period_over and (newest is None or newest.status == "returned"),
         may_submit=may_submit, period_over=period_over,

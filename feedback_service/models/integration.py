@@ -25,6 +25,9 @@ class IntegrationClient(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     key_prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
+    # Space-separated extra rights beyond syncing dossiers (`people.api_clients.SCOPES`):
+    # "reports" reads the internal copy of reports. None: none.
+    scopes: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -33,6 +36,10 @@ class IntegrationClient(db.Model):
     @property
     def actor(self) -> str:
         return f"client:{self.id}"
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        return tuple((self.scopes or "").split())
 
 
 class AuditEntry(db.Model):

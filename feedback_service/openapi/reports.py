@@ -21,9 +21,12 @@ VERSION = {
 AUDIENCE = {
     "name": "audience", "in": "query", "required": False, "example": "public",
     "schema": {"enum": ["internal", "public"]},
-    "description": ("`public`: the copy that may be published: no officers, every rating count of 1–4 and "
-                    "every figure on fewer than 5 answers reads \"<5\", `sha256` becomes "
-                    "`derived_from_sha256`. Default `internal`: the report as filed."),
+    "description": ("Which copy of the report (default: the caller's own). `internal`, the report as filed, "
+                    "is read by the unit's own unit managers, province officers above it, admins and API keys "
+                    "made with `--scope reports`; every other caller reads `public`, the published copy: no "
+                    "officers, every figure the small-cell rule withholds reads \"<5\" (named in its object's "
+                    "`withheld` list), people named by role only, no hash. A reader of the internal copy may "
+                    "ask for `public`; asking for `internal` without the right is a 403."),
 }
 
 
@@ -48,7 +51,9 @@ def _counts(*names: str, count: Schema = COUNT) -> Schema:
 def schemas() -> dict[str, Schema]:
     return {
         "ReportDocument": _open({
-            "format": {"const": "sipas-period-report/1"},
+            "format": {"enum": ["sipas-period-report/2", "sipas-period-report/1"],
+                       "description": "/2 is hashed as RFC 8785 canonical JSON; /1 (older snapshots) as "
+                                      "sorted-keys JSON without spaces."},
             "unit": _open({"code": {"type": "string"}, "name": {"type": "string"}}, ["code", "name"]),
             "period": _open({
                 "label": {"type": "string", "examples": ["2026-Q3", "2026-11/official"]},
@@ -99,11 +104,10 @@ def schemas() -> dict[str, Schema]:
             "submitted_at": {"type": "string", "format": "date-time"},
             "submitted_by": {"type": ["object", "null"]},
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                       "description": "Over the canonical JSON without sha256, status and review "
-                                      "(`flask reports verify FILE`)."},
+                       "description": "SHA-256 over the RFC 8785 (JCS) form of the snapshot without sha256, "
+                                      "status and review (`flask reports verify FILE`). Internal copy only."},
             "review": {"type": "object"},
             "published": {"const": True},
-            "derived_from_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         }, ["unit", "period", "status", "version", "satisfaction", "indicators_766", "tthc_results",
             "children", "method"]),
     }
@@ -117,9 +121,10 @@ def paths() -> dict[str, Schema]:
             "summary": "A unit's period report",
             "description": ("The report a unit files upward for a period: satisfaction, the QĐ 766 "
                             "indicators, the TTHC results table (Biểu II.06a), children, officers and the "
-                            "method. Not public (officers, small cells): an API key or a dashboard login "
-                            "whose subtree holds the unit. Once submitted, the latest version is served "
-                            "exactly as submitted with its `sha256`; before that, the live draft."),
+                            "method. Not public: an API key or a dashboard login whose subtree holds the "
+                            "unit, served the copy it reads (see `audience`). Once submitted, the latest "
+                            "version is served as submitted (the internal copy exactly, with its `sha256`); "
+                            "before that, the live draft."),
             "security": OPERATOR,
             "parameters": [UNIT_CODE, PERIOD, VERSION, AUDIENCE],
             "responses": {"200": json_response("The report.", ref("ReportDocument")),

@@ -7,7 +7,7 @@ name and its figures stay public; only the material is held back.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request
 from flask_login import current_user
@@ -22,9 +22,12 @@ class UnknownKey(Exception):
 
 @dataclass(frozen=True)
 class Operator:
-    """A caller allowed to handle the material of `root_unit_id`'s subtree (None: every unit)."""
+    """A caller allowed to handle the material of `root_unit_id`'s subtree (None: every unit).
+    `reader` is who it is, the dashboard user or the API client: which copy of a report it
+    reads depends on that (`reports/audience.py`)."""
 
     root_unit_id: int | None
+    reader: object = field(default=None, compare=False)
 
     def may_handle(self, unit_id: int) -> bool:
         return self.root_unit_id is None or in_subtree(self.root_unit_id, unit_id)
@@ -48,10 +51,10 @@ def current_operator() -> Operator | None:
         client = client_for_key(key.strip()) if scheme.lower() == "bearer" else None
         if client is None:
             raise UnknownKey
-        return Operator(client.unit_id)
+        return Operator(client.unit_id, client)
     if current_user.is_authenticated and not current_user.must_change_password:
         if current_user.role == "admin":
-            return Operator(None)
+            return Operator(None, current_user._get_current_object())
         if current_user.unit_id is not None:
-            return Operator(current_user.unit_id)
+            return Operator(current_user.unit_id, current_user._get_current_object())
     return None

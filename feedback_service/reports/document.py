@@ -16,13 +16,15 @@ from sqlalchemy import func, select
 from .. import clock
 from ..extensions import db
 from ..models import Case, PendingFold, Rating, Unit
+from ..summaries import disclosure
 from ..summaries.scoring import MIN_ANSWERS
 from ..units.tree import child_units, subtrees
 from . import tthc, tthc_form
 from .periods import ReportingPeriod
 from .satisfaction import officer_rows, satisfaction_sections
 
-FORMAT = "sipas-period-report/1"
+# /2: hashed as RFC 8785 canonical JSON; /1 (before it): as Python's sorted-keys JSON (integrity.py).
+FORMAT = "sipas-period-report/2"
 SOURCE_NOTE = ("Counter ratings collected by this service: the province's own continuous monitoring, "
                "not the national SIPAS survey, which the Ministry of Home Affairs runs itself.")
 
@@ -68,7 +70,9 @@ def ranked_children(children: list[Unit], satisfaction: dict[int, dict], by_grou
     """Every direct child with its headline figures, ranked by satisfaction %.
 
     A child resting on fewer than MIN_ANSWERS ratings is listed but not ranked: its
-    percentage says too little to place it above or below another.
+    percentage says too little to place it above or below another. Each row names the
+    figures the small-cell rule withholds from it (`small_cells`): the row alone holds
+    too little to tell, its section does.
     """
     rows = []
     for child in children:
@@ -82,8 +86,9 @@ def ranked_children(children: list[Unit], satisfaction: dict[int, dict], by_grou
             "dossiers_handled": indicators["handled"], "on_time_pct": indicators["on_time_pct"],
             "overdue_pct": indicators["overdue_pct"], "complained_pct": indicators["complained_pct"],
             "tthc_satisfaction_pct": indicators["tthc_satisfaction_pct"], "points": indicators["points"],
+            "small_cells": disclosure.small_cells(section),
         })
-    ranked = sorted((r for r in rows if r["responses"] >= MIN_ANSWERS and r["satisfaction_pct"] is not None),
+    ranked = sorted((r for r in rows if disclosure.may_rank(r["responses"], r["satisfaction_pct"])),
                     key=lambda r: -r["satisfaction_pct"])
     for position, row in enumerate(ranked, start=1):
         # Equal figures share a rank (1, 2, 2, 4).
@@ -152,9 +157,10 @@ def method(unit: Unit, members: list[int], period: ReportingPeriod) -> dict:
         "excluded": ("ratings flagged as a repeat inside the cool-down, a filled honeypot or above a counter's "
                      "allowance are stored and counted in satisfaction.excluded, never in a figure; cancelled "
                      "dossiers are left out of every count"),
-        "small_cells": (f"a figure resting on fewer than {MIN_ANSWERS} answers is shown as \"<{MIN_ANSWERS}\" "
-                        "wherever the report is published; officers are never published"),
+        "small_cells": (f"a figure resting on fewer than {MIN_ANSWERS} answers, or one that would give such a "
+                        f"figure back, is shown as \"<{MIN_ANSWERS}\" in the published copy and on every page; "
+                        "officers are never published"),
         "ratings_not_yet_counted": unfolded,
-        "integrity": ("sha256 = SHA-256 of the UTF-8 canonical JSON (keys sorted, no spaces, non-ASCII kept) "
-                      "of the snapshot without its sha256, status and review fields"),
+        "integrity": ("sha256 = SHA-256 of the snapshot without its sha256, status and review fields, "
+                      "written as RFC 8785 canonical JSON (JCS)"),
     }

@@ -50,7 +50,7 @@ _LABELS = {
     # method
     "source": "Nguồn số liệu", "instrument_version": "Phiên bản bộ câu hỏi", "timezone": "Múi giờ",
     "scope": "Phạm vi", "satisfied_min_level": "Tính là hài lòng từ mức", "min_answers": "Số ý kiến tối thiểu",
-    "formulas": "Công thức", "small_cells": "Ô ít dữ liệu", "ratings_not_yet_counted": "Ý kiến chưa được tổng hợp",
+    "formulas": "Công thức", "small_cells": "Ô ít dữ liệu (dưới 5 ý kiến)", "withheld": "Không công bố (ít dữ liệu)", "ratings_not_yet_counted": "Ý kiến chưa được tổng hợp",
     "integrity": "Toàn vẹn", "conduct_pct": "Tỷ lệ có (%) của mỗi hành vi", "complaints_on_time_pct":
     "Tỷ lệ phản ánh trả lời đúng hạn (%)", "tthc_results": "Biểu II.06a",
 }
@@ -90,8 +90,8 @@ def leaves(value: object, prefix: str = "") -> Iterator[tuple[str, object]]:
     if isinstance(value, dict):
         for key, inner in value.items():
             yield from leaves(inner, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list):
-        yield prefix, "; ".join(str(v) for v in value)
+    elif isinstance(value, list):  # an empty list is an empty cell, as a spreadsheet reads it back
+        yield prefix, "; ".join(str(v) for v in value) or None
     else:
         yield prefix, value
 
@@ -129,8 +129,9 @@ def tthc_rows(document: dict) -> list[dict]:
     return rows
 
 
-def sections(document: dict, internal: bool = True) -> list[Section]:
-    """The report's sections in the order of the document; officers only when internal."""
+def sections(document: dict) -> list[Section]:
+    """The report's sections in the order of the document; officers where the copy has them
+    (the internal one)."""
     names = instrument_labels()
     parts = [
         figures_section("Tổng hợp", "Mức độ hài lòng (ý kiến tại quầy)", document["satisfaction"], names),
@@ -140,7 +141,7 @@ def sections(document: dict, internal: bool = True) -> list[Section]:
         table_section("Đơn vị trực thuộc", "Đơn vị trực thuộc, xếp hạng theo tỷ lệ hài lòng",
                       document.get("children", []), names),
     ]
-    if internal and "officers" in document:
+    if "officers" in document:
         parts.append(table_section("Cán bộ", "6 biết theo cán bộ (nội bộ, không công bố)",
                                    document["officers"], names))
     parts.append(figures_section("Phương pháp", "Phương pháp tính", document["method"], names))

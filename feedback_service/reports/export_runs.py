@@ -39,7 +39,8 @@ from ..summaries.read import generation
 from ..transactions import transaction
 from ..units.tree import subtree_ids
 from . import exports, responses
-from .filing import latest, served_document
+from .audience import INTERNAL, copy_of, served_copy
+from .filing import latest
 from .periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
@@ -73,23 +74,26 @@ def is_large(fmt: str, unit: Unit, period: ReportingPeriod) -> bool:
     return responses.count(subtree_ids(unit.id), period) > int(current_app.config["REPORT_EXPORT_INLINE_MAX"])
 
 
-def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, internal: bool = True):
-    """Build the file in the request (a small export); a temporary file the caller sends."""
-    document = served_document(unit, period, version)
+def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, audience: str):
+    """Build the file of the copy `audience` reads in the request (a small export); a
+    temporary file the caller sends."""
+    document = served_copy(unit, period, version, audience)
     target = tempfile.TemporaryFile()
     exports.write(fmt, target, document, subtree_ids(unit.id), period, clock.now(),
-                  current_app.config["LOCAL_TIMEZONE"], internal)
+                  current_app.config["LOCAL_TIMEZONE"], audience)
     target.seek(0)
     return target
 
 
 def request_export(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, *,
-                   user_id: int | None = None, client_id: int | None = None, internal: bool = True) -> ReportExport:
-    """The export of these fields: the one already queued or running, or built and still
+                   audience: str, user_id: int | None = None, client_id: int | None = None) -> ReportExport:
+    """The export of these fields (the copy is the one `audience` reads, `internal` on the
+    row): the one already queued or running, or built and still
     current, else a new one, queued. LookupError for a version that does not exist;
     TooManyExports past the requester's limit; QueueUnavailable when Redis does not take it."""
     if fmt not in exports.FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    internal = audience == INTERNAL
     key = request_key(unit, period, version, fmt, internal)
     basis = basis_of(unit, period, version)
     for _attempt in range(2):
@@ -221,7 +225,8 @@ def build(export_id: str) -> str:
     try:
         period = parse_period(row.period)
         row.basis = basis_of(row.unit, period, row.version)  # read before the document: never newer than it
-        document = served_document(row.unit, period, row.version)
+        audience = copy_of(row)
+        document = served_copy(row.unit, period, row.version, audience)
         unit_ids = subtree_ids(row.unit_id)
         db.session.commit()  # ends the read transaction: progress is written beside it
 
@@ -232,7 +237,7 @@ def build(export_id: str) -> str:
 
         with open(part, "wb") as target:
             written = exports.write(row.format, target, document, unit_ids, period, clock.now(),
-                                    current_app.config["LOCAL_TIMEZONE"], row.internal, progress)
+                                    current_app.config["LOCAL_TIMEZONE"], audience, progress)
         final = part.with_suffix("")
         os.replace(part, final)
     except Exception as exc:

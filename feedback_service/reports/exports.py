@@ -2,11 +2,11 @@
 
 - **XLSX**: first Biểu II.06a as the form is filed (`tthc_form`: "Mẫu Biểu II.06a",
   printed on A4 landscape), then a sheet per section (`export_layout.sections`: Tổng
-  hợp, Chỉ số 766, Biểu II.06a, Đơn vị trực thuộc, Cán bộ for internal exports,
-  Phương pháp), then the anonymised responses (`responses.py`), one row per rating;
-  past the format's 1,048,576 rows they go on in "Ý kiến (2)", "Ý kiến (3)"… Every
-  sheet but the form opens with the same header block (unit, period, status and
-  version, times in local time).
+  hợp, Chỉ số 766, Biểu II.06a, Đơn vị trực thuộc, Cán bộ in the internal copy,
+  Phương pháp), then, in the internal copy only, the anonymised responses
+  (`responses.py`), one row per rating with its time to the hour; past the format's
+  1,048,576 rows they go on in "Ý kiến (2)", "Ý kiến (3)"… Every sheet but the form
+  opens with the same header block (unit, period, status and version, times in local time).
 - **CSV** (UTF-8 with a BOM, for Excel): the header block, Biểu II.06a as the form is
   filed, then the section tables one after another, each under its title. Not the
   responses: a million rows belong in the XLSX, and the CSV stays a file a clerk can
@@ -15,7 +15,8 @@
   verifies with `flask reports verify`).
 
 The section figures always come from the document the JSON API serves for the same
-unit, period and version (`filing.served_document`), so the three agree figure by figure.
+unit, period, version and copy (`audience.served_copy`: the published copy's small cells
+read "<5" in every format), so the three agree figure by figure.
 The responses are the records as they are now (a snapshot freezes figures, not rows).
 """
 from __future__ import annotations
@@ -27,7 +28,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
 
+from ..summaries.disclosure import to_the_hour
 from . import responses, tthc_form
+from .audience import INTERNAL
 from .export_layout import Section, header_rows, sections
 from .periods import ReportingPeriod
 from .xlsx import BOLD, DATETIME, EMPTY, MAX_ROWS, Sheet, Workbook, cell, inline, number
@@ -49,12 +52,13 @@ def filename(unit_code: str, period: ReportingPeriod, version: int | None, fmt: 
 
 
 def write(fmt: str, target: BinaryIO, document: dict, unit_ids: list[int], period: ReportingPeriod,
-          exported_at: datetime, zone: str, internal: bool = True, progress: Progress | None = None) -> int:
-    """Write the export; returns the responses written (0 for CSV and JSON)."""
+          exported_at: datetime, zone: str, audience: str, progress: Progress | None = None) -> int:
+    """Write the export of `document`, the copy `audience` reads; returns the responses
+    written (0 for CSV and JSON, and for the published copy, which has none)."""
     if fmt == "xlsx":
-        return write_xlsx(target, document, unit_ids, period, exported_at, zone, internal, progress)
+        return write_xlsx(target, document, unit_ids, period, exported_at, zone, audience, progress)
     if fmt == "csv":
-        write_csv(target, document, exported_at, zone, internal)
+        write_csv(target, document, exported_at, zone)
     elif fmt == "json":
         target.write(json.dumps(document, ensure_ascii=False, indent=2).encode())
     else:
@@ -62,7 +66,7 @@ def write(fmt: str, target: BinaryIO, document: dict, unit_ids: list[int], perio
     return 0
 
 
-def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str, internal: bool) -> None:
+def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str) -> None:
     # The dashboard's CSV rule (a cell a spreadsheet would run as a formula is defused);
     # imported here, as the dashboard package imports this module's callers.
     from ..dashboard.exports import safe_cell
@@ -72,7 +76,7 @@ def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str
     writer.writerows(header_rows(document, exported_at, zone))
     writer.writerow([])
     writer.writerows([safe_cell(value) for value in row.cells] for row in tthc_form.file_grid(document))
-    for section in sections(document, internal):
+    for section in sections(document):
         writer.writerow([])
         writer.writerow([section.sheet, section.title])
         writer.writerow(section.labels)
@@ -83,13 +87,17 @@ def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str
 
 
 def write_xlsx(target: BinaryIO, document: dict, unit_ids: list[int], period: ReportingPeriod,
-               exported_at: datetime, zone: str, internal: bool = True, progress: Progress | None = None) -> int:
+               exported_at: datetime, zone: str, audience: str, progress: Progress | None = None) -> int:
     header = header_rows(document, exported_at, zone)
     with Workbook(target) as book:
         tthc_form.write_sheet(book, document)
-        for section in sections(document, internal):
+        for section in sections(document):
             sheet = book.sheet(section.sheet, [28, 44] + [16] * max(0, len(section.keys) - 2))
             _write_section(sheet, header, section)
+        if audience != INTERNAL:  # one row per rating is one citizen's answers: never published
+            if progress:
+                progress(0, 0)
+            return 0
         return _write_responses(book, header, unit_ids, period, progress)
 
 
@@ -132,7 +140,11 @@ def _write_responses(book: Workbook, header: list[list[str]], unit_ids: list[int
     elements_cells = AnswerCells(lambda e: "".join(levels.get(e.get(k), EMPTY) for k in element_keys))
     conduct_cells = AnswerCells(lambda c: "".join(answer.get(c.get(k), EMPTY) for k in conduct_keys))
     flag_cell: dict[str | None, str] = {None: EMPTY}
-    local_day = responses.day_offset()
+    shift = responses.day_offset()
+
+    def local_day(day: float) -> float:  # to the hour: a second would single a visit out
+        return to_the_hour(shift(day))
+
     style = f' s="{DATETIME}"'
 
     def new_sheet(number_: int) -> Sheet:

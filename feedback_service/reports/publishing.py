@@ -1,71 +1,60 @@
-"""The outward copy of a report: what may be published beyond the units that file it.
+"""The published copy of a report: what may be read beyond the people who file it.
 
-A report goes upward whole (officers and small figures included: the province needs
-them to act). A copy that leaves the administration, a province's portal or a press
-release, is made here:
+A report goes upward whole (officers, usernames and every figure: the province needs
+them to act), as its *internal copy*. Every other reader, and anything that leaves the
+administration (a province's portal, a press release), gets the copy made here:
 - the officers' table is removed;
-- every count of ratings from 1 to 4, and every percentage or mean resting on fewer
-  than MIN_ANSWERS answers, reads "<5" (NHS FFT practice; the same rule as the
-  dashboard and the public summary API), so one citizen's answer cannot be read off it;
-- dossier counts (Biểu II.06a) stay: they count files, not people's answers;
-- the copy is no longer the submitted snapshot, so its `sha256` moves to
-  `derived_from_sha256` and `published` is true.
+- every figure the small-cell rule withholds (`summaries.disclosure`, the same rule as
+  the summary API and the pages) reads "<5" and is named in its object's `withheld` list;
+  counts of ratings and of dossiers (Biểu II.06a) stay: they count, they do not answer;
+- people are named by their role, never by username or name (`submitted_by`, `review.by`):
+  a username is enough to lock that account by failing its logins near a deadline;
+- no hash of the internal copy: with the small cells hidden, a hash of what they hid
+  would let anyone confirm a guess of them. The copy says `published: true` and the
+  version it was made from.
 """
 from __future__ import annotations
 
 import copy
 
-from ..summaries.scoring import MIN_ANSWERS
-
-SMALL = f"<{MIN_ANSWERS}"
-HEADLINE = ("satisfaction_pct", "mean_score", "sipas_index", "conduct_score")
-
-
-def small(count: object) -> object:
-    return SMALL if isinstance(count, int) and not isinstance(count, bool) and 0 < count < MIN_ANSWERS else count
-
-
-def _withhold(figures: dict, base: int, names: tuple[str, ...]) -> None:
-    if base < MIN_ANSWERS:
-        for name in names:
-            if figures.get(name) is not None:
-                figures[name] = SMALL
-
-
-def _satisfaction(section: dict) -> None:
-    responses = section.get("responses", 0)
-    _withhold(section, responses, HEADLINE + ("verified_share_pct",))
-    section["overall"] = {level: small(n) for level, n in section.get("overall", {}).items()}
-    for element in section.get("elements", {}).values():
-        _withhold(element, element.get("responses", 0), ("satisfaction_pct", "mean"))
-        element["counts"] = {level: small(n) for level, n in element.get("counts", {}).items()}
-        element["responses"] = small(element.get("responses"))
-    for behaviour in section.get("conduct", {}).values():
-        _withhold(behaviour, behaviour.get("yes", 0) + behaviour.get("no", 0), ("pct",))
-        for name in ("yes", "no", "unknown"):
-            behaviour[name] = small(behaviour.get(name))
-    for name in ("verified", "unverified"):
-        if isinstance(section.get(name), dict):
-            _withhold(section[name], section[name].get("responses", 0), HEADLINE)
-            section[name]["responses"] = small(section[name].get("responses"))
-    section["by_channel"] = {channel: small(n) for channel, n in section.get("by_channel", {}).items()}
-    excluded = section.get("excluded")
-    if isinstance(excluded, dict):
-        excluded["reasons"] = {reason: small(n) for reason, n in excluded.get("reasons", {}).items()}
-        excluded["total"] = small(excluded.get("total"))
-    section["responses"] = small(responses)
-
+from ..summaries import disclosure
 
 def published(document: dict) -> dict:
-    """The copy of `document` that may leave the administration (see the module docstring)."""
+    """The copy of `document` that readers of the published copy get (see the module docstring)."""
     public = copy.deepcopy(document)
     public.pop("officers", None)
-    if "sha256" in public:
-        public["derived_from_sha256"] = public.pop("sha256")
+    public.pop("sha256", None)
+    public.pop("derived_from_sha256", None)  # older published copies carried it
     public["published"] = True
+    if "submitted_by" in public:
+        public["submitted_by"] = role_only(public["submitted_by"])
+    if isinstance(public.get("review"), dict):
+        public["review"]["by"] = role_only(public["review"].get("by"))
     if isinstance(public.get("satisfaction"), dict):
-        _satisfaction(public["satisfaction"])
+        disclosure.disclose_section(public["satisfaction"])
     for child in public.get("children", []):
-        _withhold(child, child.get("responses", 0), HEADLINE)
-        child["responses"] = small(child.get("responses"))
+        disclosure.disclose_child(child)
     return public
+
+
+def role_only(person: object) -> dict | None:
+    """A person as the published copy names them: by role alone."""
+    if not isinstance(person, dict):
+        return None
+    return {"role": person.get("role")}
+
+
+def page_copy(document: dict) -> dict:
+    """Either copy as a dashboard page shows it: no page shows a small cell, to anyone
+    (`summaries.disclosure`); what else the copy holds (officers, names, the hash of an
+    internal copy) stays as the copy has it."""
+    if document.get("published"):
+        return document  # already through the rule
+    page = copy.deepcopy(document)
+    if isinstance(page.get("satisfaction"), dict):
+        disclosure.disclose_section(page["satisfaction"])
+    for child in page.get("children", []):
+        disclosure.disclose_child(child)
+    if isinstance(page.get("officers"), list):
+        page["officers"] = disclosure.rows_for_pages(page["officers"])
+    return page

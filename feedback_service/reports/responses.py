@@ -1,7 +1,8 @@
 """The anonymised responses of a report: one row per rating of the unit's subtree in the
 period, read from the database as a stream.
 
-What a row carries: the local time of submission, the unit, counter and officer codes,
+What a row carries: the local time of submission to the hour (the exports cut it,
+`disclosure.to_the_hour`: a second would single one visit out), the unit, counter and officer codes,
 the channel, whether it was dossier-verified, the overall level, the five elements,
 the six behaviours, the comment and the flag reason (flagged ratings are listed, with
 their reason, though no figure counts them). Never the call-back phone, the client
@@ -26,7 +27,7 @@ from .periods import ReportingPeriod
 
 BATCH = 5000
 COLUMNS = (
-    ("Thời điểm gửi (giờ địa phương)", "submitted_local"), ("Mã đơn vị", "unit_code"), ("Mã quầy", "counter_code"),
+    ("Giờ gửi (giờ địa phương, đến giờ)", "submitted_local"), ("Mã đơn vị", "unit_code"), ("Mã quầy", "counter_code"),
     ("Mã cán bộ", "officer_code"), ("Kênh", "channel"), ("Gắn hồ sơ (xác thực)", "verified"),
     ("Mức hài lòng chung", "overall"),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..models import Officer
 from ..models.ratings import CHANNELS
 from ..extensions import db
+from ..summaries.disclosure import to_the_minute
 from ..summaries.keys import CHANNEL_QUESTION, FLAG_QUESTION
 from ..summaries.read import figures_from_counts, folded_counts
 from ..summaries.scoring import LEVELS
@@ -55,7 +56,7 @@ def _section(total: list, counted: dict[str, dict[str, int]]) -> dict:
         "excluded": {"total": flagged,
                      "reasons": {reason: reasons.get(reason, 0)
                                  for reason in (*FLAG_REASONS, *sorted(set(reasons) - set(FLAG_REASONS)))}},
-        "as_of": figures["as_of"],
+        "as_of": to_the_minute(figures["as_of"]),
     }
 
 

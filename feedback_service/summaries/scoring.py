@@ -10,8 +10,8 @@ The method (documented in the README, configurable where SIPAS is silent):
   `conduct_score` = mean of the `pct`s that exist;
 - percentages are 0–100 rounded to 2 decimals, means to 2 decimals, computed from
   unrounded parts; `None` (JSON null) where nothing was answered;
-- a figure resting on fewer than MIN_ANSWERS answers is not published (`disclosure.py`
-  for the API, `dashboard.overview.figure` for the pages).
+- a figure resting on fewer than MIN_ANSWERS answers is not shown anywhere; `disclosure.py`
+  is the one place that decides it, for every way out.
 """
 from __future__ import annotations
 

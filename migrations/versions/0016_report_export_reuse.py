@@ -10,7 +10,7 @@ per export ever queued (thousands, not millions), built in a moment.
 Rows written before this revision have no key: they are never reused, and expire as before.
 
 Revision ID: b16d3f4a5b03
-Revises: 7e4b2d9c1a63
+Revises: b15c2e3f4a02
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b16d3f4a5b03'
-down_revision = '7e4b2d9c1a63'
+down_revision = 'b15c2e3f4a02'
 branch_labels = None
 depends_on = None
 

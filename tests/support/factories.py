@@ -34,8 +34,10 @@ def tree():
     return province, commune_a, commune_b
 
 
-def create_key(runner, code: str, name: str = "Một cửa điện tử") -> str:
-    """An API key for the unit `code`, issued by the real CLI (its last output line)."""
-    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", name])
+def create_key(runner, code: str, name: str = "Một cửa điện tử", scope: str | None = None) -> str:
+    """An API key for the unit `code`, issued by the real CLI (its last output line);
+    `scope="reports"` makes a key that reads the internal copy of reports."""
+    result = runner.invoke(args=["clients", "create", "--unit", code, "--name", name,
+                                 *(["--scope", scope] if scope else [])])
     assert result.exit_code == 0, result.output
     return result.output.strip().splitlines()[-1]

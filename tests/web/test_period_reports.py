@@ -146,7 +146,7 @@ def test_a_running_period_judges_pending_work_today(scene):
 
 
 def test_province_report_has_children_and_agrees_with_the_summary_api(scene, client, runner):
-    key = create_key(runner, "04")
+    key = create_key(runner, "04", scope="reports")
     with clock.running_from(AFTER_QUARTER):
         report = client.get("/api/v1/units/04/report?period=2026-Q3",
                             headers={"Authorization": f"Bearer {key}"}).get_json()
@@ -189,7 +189,7 @@ def _manager(runner, username: str, role: str, unit: str) -> User:
 
 def test_submission_freezes_a_snapshot_that_verifies(scene, client, runner, tmp_path):
     chair = _manager(runner, "chu-tich", "unit_manager", "01273")
-    key = create_key(runner, "01273")
+    key = create_key(runner, "01273", scope="reports")
     commune = Unit.by_code("01273")
     with clock.running_from(AFTER_QUARTER):
         version = filing.submit(commune, QUARTER, chair)
@@ -316,7 +316,7 @@ def test_report_and_snapshot_match_the_published_schema(scene, client, runner):
 
     spec = spec_for()
     schema = {**spec["components"]["schemas"]["ReportDocument"], "components": spec["components"]}
-    key = create_key(runner, "04")
+    key = create_key(runner, "04", scope="reports")
     reviewer = _manager(runner, "so-noi-vu", "province_officer", "04")
     with clock.running_from(AFTER_QUARTER):
         draft = client.get("/api/v1/units/04/report?period=2026-Q3", headers={"Authorization": f"Bearer {key}"})
@@ -332,21 +332,29 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
 
     from feedback_service.openapi.spec import spec_for
 
-    key = create_key(runner, "04")
+    reports_key = {"Authorization": f"Bearer {create_key(runner, '04', scope='reports')}"}
+    plain_key = {"Authorization": f"Bearer {create_key(runner, '04', name='Một cửa')}"}
     with clock.running_from(AFTER_QUARTER):
-        response = client.get("/api/v1/units/04/report?period=2026-Q3&audience=public",
-                              headers={"Authorization": f"Bearer {key}"})
-        refused = client.get("/api/v1/units/04/report?period=2026-Q3&audience=everyone",
-                             headers={"Authorization": f"Bearer {key}"})
-    public = response.get_json()
-    assert "officers" not in public and public["published"] is True
+        asked = client.get("/api/v1/units/04/report?period=2026-Q3&audience=public", headers=reports_key)
+        plain = client.get("/api/v1/units/04/report?period=2026-Q3", headers=plain_key)
+        up = client.get("/api/v1/units/04/report?period=2026-Q3&audience=internal", headers=plain_key)
+        refused = client.get("/api/v1/units/04/report?period=2026-Q3&audience=everyone", headers=reports_key)
+    public = asked.get_json()
+    assert plain.get_json() == public          # a plain key reads the published copy, unasked
+    assert up.status_code == 403               # and cannot ask up
+    assert "officers" not in public and public["published"] is True and "sha256" not in public
     satisfaction = public["satisfaction"]
     assert satisfaction["responses"] == 9 and satisfaction["satisfaction_pct"] == 77.78
-    assert satisfaction["overall"] == {"1": "<5", "2": 0, "3": "<5", "4": "<5", "5": "<5"}
-    assert satisfaction["by_channel"]["kiosk"] == 5 and satisfaction["by_channel"]["dossier_qr"] == "<5"
-    assert satisfaction["verified"]["satisfaction_pct"] == "<5"     # 4 verified ratings
+    # The distribution rests on 9 answers: shown whole (a single hidden level would come back as
+    # 9 minus the others).
+    assert satisfaction["overall"] == {"1": 1, "2": 0, "3": 1, "4": 3, "5": 4}
+    assert satisfaction["by_channel"]["kiosk"] == 5 and satisfaction["by_channel"]["dossier_qr"] == 4  # counts
+    # 4 verified ratings: verified withheld, and unverified with it (the total would give it back).
+    assert satisfaction["verified"]["satisfaction_pct"] == "<5" == satisfaction["unverified"]["satisfaction_pct"]
+    assert "satisfaction_pct" in satisfaction["unverified"]["withheld"]
     children = {c["code"]: c for c in public["children"]}
-    assert children["01279"]["satisfaction_pct"] == "<5" and children["01279"]["responses"] == "<5"
+    assert children["01279"]["satisfaction_pct"] == "<5" and children["01279"]["responses"] == 1
+    assert "small_cells" not in children["01279"] and "satisfaction_pct" in children["01279"]["withheld"]
     assert public["tthc_results"]["received"]["total"] == 10        # dossier counts are not answers
     spec = spec_for()
     schema = {**spec["components"]["schemas"]["ReportDocument"], "components": spec["components"]}

@@ -39,7 +39,7 @@ def _clock():
 @pytest.fixture
 def scene(_clock, app, runner):
     built = build_report_scene()
-    keys = {code: create_key(runner, code) for code in ("04", "01273")}
+    keys = {code: create_key(runner, code, scope="reports") for code in ("04", "01273")}
     return built, keys
 
 
