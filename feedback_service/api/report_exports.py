@@ -46,7 +46,7 @@ def unit_report_csv(code: str):
 def _export(code: str, fmt: str):
     unit, period, version, audience = report_scope(code)
     try:
-        if not export_runs.is_large(fmt, unit, period):
+        if not export_runs.is_large(fmt, unit, period, audience):
             target = export_runs.build_now(unit, period, version, fmt, audience)
             response = send_file(target, mimetype=exports.FORMATS[fmt], as_attachment=True,
                                  download_name=exports.filename(unit.code, period, version, fmt))

@@ -67,9 +67,9 @@ def export_dir() -> Path:
     return path
 
 
-def is_large(fmt: str, unit: Unit, period: ReportingPeriod) -> bool:
-    """Whether the export is built by a job: only the XLSX carries the responses."""
-    if fmt != "xlsx":
+def is_large(fmt: str, unit: Unit, period: ReportingPeriod, audience: str) -> bool:
+    """Whether the export is built by a job: only the internal XLSX carries the responses."""
+    if fmt != "xlsx" or audience != INTERNAL:
         return False
     return responses.count(subtree_ids(unit.id), period) > int(current_app.config["REPORT_EXPORT_INLINE_MAX"])
 

@@ -176,11 +176,12 @@ def place_and_date(unit: dict, day: date) -> str:
 
 
 def provenance(document: dict) -> str:
-    # A published copy names the snapshot it was made from.
-    sha = document.get("sha256") or document.get("derived_from_sha256")
-    if sha:
+    if document.get("sha256"):
         return _("Số liệu của báo cáo phiên bản %(version)s đã nộp, mã kiểm tra SHA-256: %(sha)s",
-                 version=document.get("version"), sha=sha)
+                 version=document.get("version"), sha=document["sha256"])
+    if document.get("submitted_at"):
+        # The published copy of a submitted version: it carries no hash of the unmasked snapshot.
+        return _("Số liệu của báo cáo phiên bản %(version)s đã nộp (bản công bố)", version=document.get("version"))
     made = document.get("generated_at")
     at = clock.local_time(datetime.fromisoformat(made)).strftime("%d/%m/%Y %H:%M") if made else "–"
     return _("Bản nháp, chưa nộp: số liệu tính lúc %(at)s", at=at)

@@ -26,7 +26,7 @@ def world(make_app, tmp_path):
     app = make_app(REPORT_EXPORT_DIR=str(tmp_path / "exports"), REPORT_EXPORT_INLINE_MAX=10)
     with app.app_context(), clock.running_from(AFTER_QUARTER):
         report_scene()
-        key = create_key(app.test_cli_runner(), "04")
+        key = create_key(app.test_cli_runner(), "04", scope="reports")
         yield app, app.test_client(), {"Authorization": f"Bearer {key}"}
 
 
@@ -99,3 +99,15 @@ def test_the_periodic_sweep_deletes_expired_files(world, redis_server):
         enqueue(SWEEP_REPORT_EXPORTS, retries=0)
         run_worker(redis_server.url)
     assert not files[0].exists()
+
+
+def test_the_published_xlsx_has_no_responses_and_is_built_at_once(world):
+    """A key without the report scope reads the published copy: no row per citizen, so
+    nothing that needs a job however many ratings the period holds."""
+    app, client, _ = world
+    plain = create_key(app.test_cli_runner(), "04", name="Đồng bộ hồ sơ")
+    answer = client.get(f"/api/v1/units/04/report.xlsx?period={QUARTER}", headers={"Authorization": f"Bearer {plain}"})
+    assert answer.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(answer.data))
+    assert "Ý kiến" not in book.sheetnames and "Cán bộ" not in book.sheetnames
+    assert db.session.query(ReportExport).count() == 0

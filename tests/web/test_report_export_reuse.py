@@ -22,6 +22,7 @@ from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import ReportExport, Unit, User
 from feedback_service.reports import export_runs, filing
+from feedback_service.reports.audience import INTERNAL
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.read import bump_generation
 
@@ -31,8 +32,8 @@ def _world(make_app, tmp_path, scene, inline_max: int):
     with app.app_context(), clock.running_from(AFTER_QUARTER):
         scene()
         runner = app.test_cli_runner()
-        yield SimpleNamespace(app=app, runner=runner, province=create_key(runner, "04"),
-                              commune=create_key(runner, "01273"))
+        yield SimpleNamespace(app=app, runner=runner, province=create_key(runner, "04", scope="reports"),
+                              commune=create_key(runner, "01273", scope="reports"))
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def test_the_live_report_is_built_once_per_fold_generation_whoever_asks(world, m
     report = client.get(f"/api/v1/units/04/report?period={QUARTER}", headers=key)
     assert report.status_code == 200
     assert client.get(f"/api/v1/units/04/report.csv?period={QUARTER}", headers=key).status_code == 200
-    row = export_runs.request_export(Unit.by_code("04"), parse_period(QUARTER), None, "json")
+    row = export_runs.request_export(Unit.by_code("04"), parse_period(QUARTER), None, "json", audience=INTERNAL)
     assert export_runs.build(row.id) == "done"
     assert built == ["04"]
     bump_generation()

@@ -59,7 +59,7 @@ def world(app, runner):
         _, own, other = tree()
         counter(own, "Q1")
         counter(other, "Q1")
-        key = create_key(runner, "04")
+        key = create_key(runner, "04", scope="reports")
         client = app.test_client()
         auth = {"Authorization": f"Bearer {key}"}
         for unit, sequence, field, channel, received, due, returned in DOSSIERS:
@@ -212,6 +212,10 @@ def test_a_submitted_version_prints_its_snapshot_with_its_sha256_and_day(world):
     assert form_rows(grid) == ({row["field_name"]: counts(row) for row in snapshot["tthc_results"]["fields"]},
                                counts(snapshot["tthc_results"]))
     assert form_rows(grid)[0]["Khác"] == [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]
+    # The published copy says which version it shows, with no hash of the unmasked snapshot.
+    published = client.get(f"/api/v1/units/01273/report.csv?period={QUARTER}&audience=public", headers=auth)
+    text = published.get_data(as_text=True)
+    assert "Số liệu của báo cáo phiên bản 1 đã nộp (bản công bố)" in text and version.sha256 not in text
 
 
 def test_a_snapshot_without_fields_is_all_khac(world):
