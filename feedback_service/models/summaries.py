@@ -43,6 +43,7 @@ class SummaryAnswer(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     # "overall", "element.access", "conduct.greet" …
     question: Mapped[str] = mapped_column(String(60), primary_key=True)
-    # "1".."5", or "yes" / "no" / "unknown"
-    answer: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # "1".."5", or "yes" / "no" / "unknown"; the pseudo-questions' channel and flag reason
+    # (summaries/keys.py): as wide as ratings.channel and ratings.flag_reason.
+    answer: Mapped[str] = mapped_column(String(20), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

@@ -167,6 +167,7 @@ def rate(app, token: str, address: dict, **form) -> int:
     return app.test_client().post(f"/q/{token}", data={"overall": "5", **form}, environ_base=address).status_code
 
 
+@pytest.mark.postgres_too  # the new flag reason fits ratings.flag_reason (VARCHAR(20)) where widths are enforced
 def test_one_clients_flood_flags_that_client_and_not_the_citizen_after_it(office):
     app, desk = office
     token = counter_token(desk)
@@ -180,6 +181,7 @@ def test_one_clients_flood_flags_that_client_and_not_the_citizen_after_it(office
     assert counted_and_flagged(app, desk) == (4, 5)
 
 
+@pytest.mark.postgres_too  # both reasons fold there: summary_answers.answer holds 20 characters
 def test_the_counters_ceiling_counts_only_what_each_client_was_allowed(office):
     app, desk = office
     token = counter_token(desk)
@@ -189,6 +191,7 @@ def test_the_counters_ceiling_counts_only_what_each_client_was_allowed(office):
     for n in range(4):
         rate(app, token, citizen(n))
     assert flags() == [None] * 3 + ["over_own_allowance"] * 2 + [None, None, "over_allowance", "over_allowance"]
+    assert counted_and_flagged(app, desk) == (5, 4)
 
 
 def test_an_ipv6_client_is_its_whole_64_and_the_next_64_is_another(office):
