@@ -16,6 +16,7 @@ from limits import parse_many
 
 from ..extensions import limiter
 # Flag reasons: every flagged rating is stored and thanked, and left out of every figure.
+# Their home is models/ratings.py; the pages take HONEYPOT from here with HONEYPOT_FIELD.
 from ..models.ratings import COOLDOWN, HONEYPOT, OVER_ALLOWANCE, OVER_OWN_ALLOWANCE
 
 HONEYPOT_FIELD = "website"
