@@ -75,8 +75,13 @@ def from_environment() -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_PER_IP": os.environ.get("RATELIMIT_PER_IP", "60 per minute;600 per hour"),
-        # A counter's allowance, not a limit: above it ratings are stored flagged (abuse.py).
-        "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "20 per minute;300 per hour"),
+        # Allowances, not limits: above one a rating is stored flagged, never refused (abuse.py).
+        # Each client's own at each counter (an IPv4 address or an IPv6 /64): a whole queue at
+        # one office Wi-Fi or carrier NAT shares it, and a counter serves about one citizen in
+        # a few minutes, so this leaves them room many times over (README, Abuse baseline).
+        "RATELIMIT_PER_CLIENT": os.environ.get("RATELIMIT_PER_CLIENT", "10 per minute;60 per hour"),
+        # The counter's ceiling, the last resort when many clients flood it together.
+        "RATELIMIT_PER_COUNTER": os.environ.get("RATELIMIT_PER_COUNTER", "60 per minute;600 per hour"),
         "ABUSE_COOLDOWN_SECONDS": _int("ABUSE_COOLDOWN_SECONDS", 600),
         # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

@@ -43,7 +43,7 @@ def create_rating():
         raise ApiError(404, "unknown or revoked token") from None
 
     officer = _officer(counter, answers.extra.get("officer_code"))
-    # Only a rating that would count uses up the counter's allowance (abuse.py).
+    # Only a rating that would count uses up its client's allowance and the counter's (abuse.py).
     flag = cooldown_flag(counter.id, channel) or counter_allowance_flag(counter.id)
     rating = store_rating(
         answers, counter, officer, channel=channel, instrument=instrument,

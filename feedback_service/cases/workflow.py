@@ -10,14 +10,14 @@ import logging
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.cases import OPEN_STATUSES
-from ..models.ratings import negative_reasons
+from ..models.ratings import case_reasons
 from ..models.users import ACTING_ROLES
 from ..audit import audit
 from ..units.tree import in_subtree
@@ -62,9 +62,10 @@ def new_case(rating: Rating) -> Case | None:
     """Add (not commit) the case a rating calls for, or None.
 
     The case counts from the rating's submission, also when opened later by the
-    backfill: the citizen has been waiting since then.
+    backfill: the citizen has been waiting since then. A flagged rating's case (one
+    that left a call-back number) says so in its opening event; its page shows the flag.
     """
-    reasons = negative_reasons(rating)  # empty for a positive or a flagged rating
+    reasons = case_reasons(rating)  # empty for a positive rating, or a flagged one without a phone
     if not reasons:
         return None
     case = Case(rating_id=rating.id, unit_id=rating.unit_id, counter_id=rating.counter_id,
@@ -72,8 +73,11 @@ def new_case(rating: Rating) -> Case | None:
                 created_at=rating.submitted_at, due_on=due_on_for(rating.local_day))
     db.session.add(case)
     db.session.flush()
+    detail = {"reasons": reasons}
+    if rating.flag_reason is not None:
+        detail["flag_reason"] = rating.flag_reason
     db.session.add(CaseEvent(case_id=case.id, at=rating.submitted_at, action="open", from_status=None,
-                             to_status="new", detail={"reasons": reasons}))
+                             to_status="new", detail=detail))
     return case
 
 
@@ -98,7 +102,9 @@ def backfill(batch: int = 500) -> int:
     while True:
         ratings = list(db.session.scalars(
             select(Rating).outerjoin(Case, Case.rating_id == Rating.id)
-            .where(Case.id.is_(None), Rating.flag_reason.is_(None), Rating.id > last_id)
+            # new_case decides; this only skips the flagged ratings that cannot open a case.
+            .where(Case.id.is_(None), or_(Rating.flag_reason.is_(None), Rating.contact_phone.is_not(None)),
+                   Rating.id > last_id)
             .order_by(Rating.id).limit(batch)))
         if not ratings:
             return opened

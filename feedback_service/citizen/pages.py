@@ -59,7 +59,7 @@ def submit_rating(token: str):
 
     channel = _channel()
     # A filled honeypot is a bot: keep the rating for the record, out of every index.
-    # Only a rating that would count uses up the counter's allowance (abuse.py).
+    # Only a rating that would count uses up its client's allowance and the counter's (abuse.py).
     flag = (HONEYPOT if request.form.get(HONEYPOT_FIELD) else
             cooldown_flag(counter.id, channel) or counter_allowance_flag(counter.id))
     store_rating(answers, counter, officer, channel=channel, instrument=instrument,

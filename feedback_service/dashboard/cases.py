@@ -21,6 +21,8 @@ from ..units.tree import subtree_ids
 from . import dashboard
 from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
 from .form_input import page_number, row_id
+from .labels import label
+from .reports import FLAG_LABELS
 
 PAGE_SIZE = 25
 # Enough of a comment to tell cases apart at a glance; the case page has it whole.
@@ -100,6 +102,8 @@ def case_page(case_id: int):
         # Given with consent for a call-back by the unit: only those who may act on the case see it.
         phone=rating.contact_phone if acting else None,
         overdue=workflow.is_overdue(case),
+        # A flagged rating opens a case when it left a call-back number: the handler is told.
+        flag=label(FLAG_LABELS, rating.flag_reason) if rating.flag_reason else None,
         assignees=workflow.assignee_choices(case, _me()) if acting else [])
 
 

@@ -51,6 +51,7 @@ FLAG_LABELS = {
     "cooldown": _l("Lặp lại trong thời gian chờ"),
     "honeypot": _l("Máy tự động điền"),
     "over_allowance": _l("Vượt mức cho phép của quầy"),
+    "over_own_allowance": _l("Vượt mức cho phép của một địa chỉ mạng"),
 }
 # A version number in ?version= or a form: a small positive integer (row_id's strict digits).
 VERSION_MAX = 999_999

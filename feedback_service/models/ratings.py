@@ -12,6 +12,14 @@ from .units import utcnow
 
 CHANNELS = ("counter_qr", "dossier_qr", "kiosk", "api")
 
+# Why a rating is kept for the record but left out of every figure (at most 20 characters:
+# the column's width). Reports list them in this order.
+COOLDOWN = "cooldown"  # a repeat from the same browser at the same counter inside the cool-down
+HONEYPOT = "honeypot"  # a bot filled the hidden field
+OVER_ALLOWANCE = "over_allowance"  # above the counter's ceiling, the last resort against many clients
+OVER_OWN_ALLOWANCE = "over_own_allowance"  # above its own client's allowance at the counter
+FLAG_REASONS = (COOLDOWN, HONEYPOT, OVER_ALLOWANCE, OVER_OWN_ALLOWANCE)
+
 
 class Rating(db.Model):
     """One submitted rating. Append-only: corrections are new facts, not edits.
@@ -19,8 +27,7 @@ class Rating(db.Model):
     Unit, counter and officer are copied at submission so the rating stays
     attributed to where it was given even if an officer later moves counter.
     `flag_reason` marks ratings kept for the record but left out of every index
-    (`cooldown`: a repeat inside the cool-down, `honeypot`: a filled honeypot,
-    `over_allowance`: above the counter's allowance; see abuse.py).
+    (one of FLAG_REASONS; see ratings/abuse.py).
     """
 
     __tablename__ = "ratings"
@@ -92,13 +99,31 @@ LOW_OVERALL_MAX = 2
 
 
 def negative_reasons(rating: Rating) -> list[str]:
-    """Why a rating is negative (it alerts and opens a complaint case); empty when it is not.
+    """Why a rating is negative for the alerts (webhooks); empty when it is not.
 
-    Flagged ratings (a repeat inside the cool-down, a filled honeypot) are kept
-    out of every index and never alert either: they would let anyone page a unit.
+    Flagged ratings are kept out of every index and never alert either: they would
+    let anyone page a unit.
     """
     if rating.flag_reason is not None:
         return []
+    return _negative_answers(rating)
+
+
+def case_reasons(rating: Rating) -> list[str]:
+    """Why a rating opens a complaint case; empty when it opens none.
+
+    Every negative rating does unless it is flagged. A flagged one does too when it left
+    a call-back number (stored only with consent): a citizen who asked to be called back
+    is answered even when someone else's flood, or their own repeat, got the rating
+    flagged; the case shows the flag and the rating stays out of the figures. A filled
+    honeypot is a bot, never a citizen, and opens nothing.
+    """
+    if rating.flag_reason is None or (rating.contact_phone and rating.flag_reason != HONEYPOT):
+        return _negative_answers(rating)
+    return []
+
+
+def _negative_answers(rating: Rating) -> list[str]:
     reasons = []
     if rating.overall <= LOW_OVERALL_MAX:
         reasons.append("low_overall")

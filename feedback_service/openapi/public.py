@@ -96,10 +96,12 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
                 "(yes / no / null), the five SIPAS elements (1–5), a comment and an optional call-back "
                 "number with consent. `token` is the signed token of the counter's QR URL. Every invalid "
                 "field is reported at once (422). Limited per address (429). A counter's token is public, so "
-                "a counter is never refused: above its allowance (`RATELIMIT_PER_COUNTER`, counting only "
-                "valid ratings that would enter the figures) a rating is stored with `flagged: true` "
-                "(reason `over_allowance`). A rating from a kiosk (`?channel=kiosk`) is never flagged "
-                "as a repeat of the previous citizen."
+                "a counter is never refused: allowances count only valid ratings that would enter the "
+                "figures, and above one a rating is stored with `flagged: true`: reason "
+                "`over_own_allowance` above its client's own allowance at the counter "
+                "(`RATELIMIT_PER_CLIENT`; the client is the address, or its IPv6 /64), `over_allowance` "
+                "above the counter's ceiling over all clients (`RATELIMIT_PER_COUNTER`). A rating from a "
+                "kiosk (`?channel=kiosk`) is never flagged as a repeat of the previous citizen."
             ),
             "parameters": [{
                 "name": "channel", "in": "query", "required": False,

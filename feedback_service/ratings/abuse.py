@@ -1,11 +1,12 @@
-"""Abuse baseline: rate limits, a honeypot and a per-browser cool-down.
+"""Abuse baseline: rate limits, allowances, a honeypot and a per-browser cool-down.
 
-None of these identify a citizen: limits key on the address only inside Redis
-(expiring counters), the cool-down lives in the citizen's own signed cookie,
-and flagged ratings are kept for the record but left out of every index.
+None of these identify a citizen: limits and allowances key on the address only
+inside Redis (expiring counters), the cool-down lives in the citizen's own signed
+cookie, and flagged ratings are kept for the record but left out of every index.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
@@ -14,12 +15,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 
 from ..extensions import limiter
+# Flag reasons: every flagged rating is stored and thanked, and left out of every figure.
+# Their home is models/ratings.py; the pages take HONEYPOT from here with HONEYPOT_FIELD.
+from ..models.ratings import COOLDOWN, HONEYPOT, OVER_ALLOWANCE, OVER_OWN_ALLOWANCE
 
 HONEYPOT_FIELD = "website"
-# Flag reasons: every flagged rating is stored and thanked, and left out of every figure.
-HONEYPOT = "honeypot"
-COOLDOWN = "cooldown"
-OVER_ALLOWANCE = "over_allowance"
+# An IPv6 host holds a whole /64 (SLAAC privacy addresses change every few hours, and
+# any host can take more): the /64 is the one client, as a NAT's one IPv4 address is.
+IPV6_CLIENT_PREFIX = 64
 # The cool-down's own cookie: not the Flask session, which carries a dashboard login
 # (making that session permanent to keep a cool-down would turn a login into a 31-day cookie).
 COOLDOWN_COOKIE = "sipas_cooldown"
@@ -41,29 +44,55 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def client_network() -> str:
+    """The client a rating's allowance is counted for: its IPv4 address, or its IPv6 /64."""
+    address = client_address()
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/{IPV6_CLIENT_PREFIX}", strict=False))
+
+
 def counter_allowance_flag(counter_id: int) -> str | None:
-    """'over_allowance' when this rating is above its counter's allowance
-    (RATELIMIT_PER_COUNTER), else None; counts the rating either way.
+    """The flag the allowances at this counter give a rating, counting it either way:
+    'over_own_allowance' above its client's own allowance (RATELIMIT_PER_CLIENT),
+    else 'over_allowance' above the counter's ceiling (RATELIMIT_PER_COUNTER), else None.
 
     Call it only for a well-formed rating about to be stored unflagged: refused posts,
-    honeypot bots and cool-down repeats never use up a counter's allowance, so junk
-    cannot silence the citizens at a counter. Above the allowance a rating is kept
-    but left out of the figures, never refused: the counter's token is public, and
-    someone else's flood must not cost a citizen their voice. A Redis outage fails
-    open (the limiter's in-memory fallback, or no flag at all).
+    honeypot bots and cool-down repeats never use up an allowance, so junk cannot
+    silence the citizens at a counter. A rating over its client's allowance is not
+    counted against the counter's ceiling either: one client's flood flags that client
+    and leaves the counter's room to everyone else; the ceiling is the last resort
+    against a flood from many clients. Above an allowance a rating is kept but left out
+    of the figures, never refused: the counter's token is public, and someone else's
+    flood must not cost a citizen their voice. A Redis outage fails open (the limiter's
+    in-memory fallback, or no flag at all).
     """
     config = current_app.config
     if not config["RATELIMIT_ENABLED"]:
         return None
+    client = client_network()
     try:
-        strategy = limiter.limiter
-        # Every window is counted, even past one that is already full.
-        within = [strategy.hit(item, "counter-allowance", str(counter_id))
-                  for item in parse_many(config["RATELIMIT_PER_COUNTER"])]
+        if not _within(config["RATELIMIT_PER_CLIENT"], "client-allowance", str(counter_id), client):
+            return OVER_OWN_ALLOWANCE
+        if not _within(config["RATELIMIT_PER_COUNTER"], "counter-allowance", str(counter_id)):
+            return OVER_ALLOWANCE
     except Exception as exc:  # the storage's own errors vary with its backend
         log.warning("counter allowance not checked, rate-limit storage unavailable: %s", exc)
         return None
-    return None if all(within) else OVER_ALLOWANCE
+    return None
+
+
+def _within(allowance: str, *key: str) -> bool:
+    """Count one rating in every window of `allowance` under `key`; False if any is past full."""
+    strategy = limiter.limiter
+    # Every window is counted, even past one that is already full.
+    return all([strategy.hit(item, *key) for item in parse_many(allowance)])
 
 
 def cooldown_flag(counter_id: int, channel: str) -> str | None:

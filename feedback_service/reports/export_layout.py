@@ -30,7 +30,7 @@ _LABELS = {
     "reasons": "Lý do", "as_of": "Ý kiến mới nhất (UTC)",
     "counter_qr": "QR tại quầy", "dossier_qr": "QR trên phiếu hồ sơ", "kiosk": "Máy đặt tại quầy",
     "api": "Ứng dụng (API)", "cooldown": "Gửi lặp lại", "honeypot": "Máy tự động gửi",
-    "over_allowance": "Vượt hạn mức của quầy",
+    "over_allowance": "Vượt hạn mức của quầy", "over_own_allowance": "Vượt hạn mức của một địa chỉ mạng",
     # QĐ 766 and complaints
     "handled": "Hồ sơ đã xử lý", "complained": "Hồ sơ bị phản ánh / không hài lòng",
     "on_time_pct": "Tỷ lệ đúng hạn (%)", "overdue_pct": "Tỷ lệ quá hạn (%)",

@@ -8,7 +8,7 @@ the province's own continuous monitoring, not the Ministry's SIPAS survey.
 from __future__ import annotations
 
 from ..models import Officer
-from ..models.ratings import CHANNELS
+from ..models.ratings import CHANNELS, FLAG_REASONS
 from ..extensions import db
 from ..summaries.disclosure import to_the_minute
 from ..summaries.keys import CHANNEL_QUESTION, FLAG_QUESTION
@@ -16,8 +16,6 @@ from ..summaries.read import figures_from_counts, folded_counts
 from ..summaries.scoring import LEVELS
 from .periods import ReportingPeriod
 from sqlalchemy import select
-
-FLAG_REASONS = ("cooldown", "honeypot", "over_allowance")
 
 
 def satisfaction_sections(scope: str, scope_ids: list[int], period: ReportingPeriod) -> dict[int, dict]:

@@ -134,7 +134,8 @@ def service(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), SECRET_KEY="fault-tier-" + "x" * 32,
                DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}", REDIS_URL=redis.url,
                PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="3",
-               RATELIMIT_PER_IP=GENEROUS, RATELIMIT_PER_COUNTER=GENEROUS, LOG_LEVEL="WARNING")
+               RATELIMIT_PER_IP=GENEROUS, RATELIMIT_PER_CLIENT=GENEROUS, RATELIMIT_PER_COUNTER=GENEROUS,
+               LOG_LEVEL="WARNING")
     env.pop("DEMO_RATINGS", None)
     _flask(env, "db", "upgrade")
     token = re.search(r"^feedback page:\s*\S+/q/(\S+)$", _flask(env, "demo", "load"), re.MULTILINE).group(1)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_service.cases import workflow
 from feedback_service.dashboard.cases import excerpt
+from feedback_service.summaries.fold import fold_all
 from feedback_service.extensions import db
 from feedback_service.ratings.instrument import current_instrument
 from feedback_service.models import AuditEntry, Case, CaseEvent, Rating, User
@@ -91,6 +92,36 @@ def test_only_negative_unflagged_ratings_open_a_case(app, client, world):
     assert case_of(flagged.id) is None
 
 
+def flagged_rating(desk, flag_reason: str, phone: str | None = PHONE) -> Rating:
+    return store_rating(Answers(overall=1, conduct={"greet": False}, elements={}, comment="Chờ lâu quá.",
+                                contact_phone=phone), desk, None, channel="counter_qr",
+                        instrument=current_instrument(), flag_reason=flag_reason)
+
+
+@pytest.mark.parametrize("flag_reason", ["cooldown", "over_allowance", "over_own_allowance"])
+def test_a_flagged_negative_rating_that_left_a_number_opens_a_case_that_shows_the_flag(app, world, flag_reason):
+    rating = flagged_rating(world["desk"], flag_reason)
+    case = case_of(rating.id)
+    assert case is not None and case.reasons == ["low_overall", "conduct_no", "comment"]
+    assert case.events[0].detail["flag_reason"] == flag_reason
+    chair = logged_in(app, "chu-tich")
+    page = chair.get(f"/dashboard/cases/{case.id}").get_data(as_text=True)
+    assert "Bị loại khỏi số liệu" in page and PHONE in page
+    # Still out of the figures.
+    fold_all(100)
+    summary = app.test_client().get(f"/api/v1/counters/{world['desk'].id}/summary").get_json()
+    assert (summary["responses"], summary["flagged"]) == (0, 1)
+
+    # Without a number it opens none, and a bot (a filled honeypot) never does.
+    assert case_of(flagged_rating(world["desk"], flag_reason, phone=None).id) is None
+    assert case_of(flagged_rating(world["desk"], "honeypot").id) is None
+    # An unflagged rating's case says nothing of a flag.
+    unflagged = case_of(store_rating(Answers(overall=1, conduct={}, elements={}), world["desk"], None,
+                                     channel="counter_qr", instrument=current_instrument()).id)
+    assert "flag_reason" not in unflagged.events[0].detail
+    assert "Bị loại khỏi số liệu" not in chair.get(f"/dashboard/cases/{unflagged.id}").get_data(as_text=True)
+
+
 def test_case_commits_in_the_ratings_transaction(app, world):
     """One database COMMIT carries the rating and its case (the savepoint is only released)."""
     commits = []
@@ -135,6 +166,14 @@ def test_backfill_opens_missing_cases_once(app, world):
     assert case_of(wanted[0].id).due_on == date(2026, 11, 9)
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "case.open")) == 3
+
+
+def test_backfill_opens_the_case_of_a_flagged_rating_that_left_a_number(app, world):
+    desk = world["desk"]
+    wanted = old_rating(desk, date(2026, 11, 2), overall=1, flag_reason="over_allowance", contact_phone=PHONE)
+    old_rating(desk, date(2026, 11, 3), overall=1, flag_reason="honeypot", contact_phone=PHONE)
+    assert backfill_cli(app).strip() == "1 cases opened"
+    assert list(db.session.scalars(select(Case.rating_id))) == [wanted.id]
 
 
 def test_a_rating_has_at_most_one_case(app, world):

@@ -1,7 +1,9 @@
-"""A counter cannot be silenced: its allowance (RATELIMIT_PER_COUNTER) counts only
-well-formed ratings that would enter the indices, and above it a rating is stored
-flagged `over_allowance` (thanked, kept, out of the figures), never refused. Only the
-per-address limit refuses (429), and only the flooding address. Real Redis."""
+"""A counter cannot be silenced. Allowances count only well-formed ratings that would
+enter the indices: first each client's own at the counter (RATELIMIT_PER_CLIENT; above it
+that client's ratings are flagged `over_own_allowance`), then the counter's ceiling over
+all clients (RATELIMIT_PER_COUNTER; `over_allowance`). Above either a rating is thanked,
+kept and left out of the figures, never refused. Only the per-address limit refuses
+(429), and only the flooding address. Real Redis."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from feedback_service.summaries.fold import fold_all
 from feedback_service.dossiers.tokens import dossier_token
 from feedback_service.extensions import db
-from feedback_service.models import Dossier, Rating
+from feedback_service.models import Case, Dossier, Rating
 from feedback_service.ratings.tokens import counter_token
 
 ATTACKER = {"REMOTE_ADDR": "198.51.100.66"}
@@ -37,6 +39,13 @@ def desk(make_app):
 def flags() -> list[str | None]:
     db.session.expire_all()
     return [r.flag_reason for r in db.session.scalars(select(Rating).order_by(Rating.id))]
+
+
+def counted_and_flagged(app, desk) -> tuple[int, int]:
+    """The counter's summary after a fold: (responses, flagged)."""
+    fold_all(100)
+    summary = app.test_client().get(f"/api/v1/counters/{desk.id}/summary").get_json()
+    return summary["responses"], summary["flagged"]
 
 
 JUNK_FORMS = [{"overall": "9"}, {"overall": "²"}, {}, {"overall": "4", "officer": "999999"},
@@ -74,10 +83,7 @@ def test_above_the_allowance_ratings_are_thanked_and_kept_flagged_never_refused(
     assert answers == [303, 303, 303, 303]
     assert kiosk.status_code == 201 and kiosk.get_json()["flagged"] is True
     assert flags() == [None, None, None, "over_allowance", "over_allowance"]
-
-    fold_all(100)
-    summary = app.test_client().get(f"/api/v1/counters/{desk.id}/summary").get_json()
-    assert summary["responses"] == 3 and summary["flagged"] == 2
+    assert counted_and_flagged(app, desk) == (3, 2)
 
 
 def test_honeypot_and_cooldown_repeats_do_not_use_up_the_allowance(desk):
@@ -144,3 +150,96 @@ def test_no_allowance_when_limits_are_switched_off(make_app):
         client = app.test_client()
         assert all(client.post("/api/v1/ratings", json={"token": token, "overall": 4}).get_json()["flagged"]
                    is False for _ in range(5))
+
+
+@pytest.fixture
+def office(make_app):
+    """A counter whose clients may send 3 ratings a minute each, 5 together."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PER_IP="100 per minute", RATELIMIT_PER_CLIENT="3 per minute",
+                   RATELIMIT_PER_COUNTER="5 per minute", ABUSE_COOLDOWN_SECONDS=600)
+    with app.app_context():
+        _, commune, _ = tree()
+        yield app, counter(commune)
+
+
+def rate(app, token: str, address: dict, **form) -> int:
+    """One post from a fresh browser (a flooder drops its cookies, so no cool-down)."""
+    return app.test_client().post(f"/q/{token}", data={"overall": "5", **form}, environ_base=address).status_code
+
+
+@pytest.mark.postgres_too  # the new flag reason fits ratings.flag_reason (VARCHAR(20)) where widths are enforced
+def test_one_clients_flood_flags_that_client_and_not_the_citizen_after_it(office):
+    app, desk = office
+    token = counter_token(desk)
+    flood = [rate(app, token, ATTACKER) for _ in range(4)]
+    flood += [app.test_client().post("/api/v1/ratings", json={"token": token, "overall": 1},
+                                     environ_base=ATTACKER).status_code for _ in range(4)]
+    assert flood == [303] * 4 + [201] * 4
+    # Same counter, same minute, another client: counted.
+    assert rate(app, token, citizen(1), overall="4") == 303
+    assert flags() == [None] * 3 + ["over_own_allowance"] * 5 + [None]
+    assert counted_and_flagged(app, desk) == (4, 5)
+
+
+@pytest.mark.postgres_too  # both reasons fold there: summary_answers.answer holds 20 characters
+def test_the_counters_ceiling_counts_only_what_each_client_was_allowed(office):
+    app, desk = office
+    token = counter_token(desk)
+    for _ in range(5):
+        rate(app, token, ATTACKER)
+    # The flood used 3 of the ceiling's 5: two more clients are counted, then the ceiling flags.
+    for n in range(4):
+        rate(app, token, citizen(n))
+    assert flags() == [None] * 3 + ["over_own_allowance"] * 2 + [None, None, "over_allowance", "over_allowance"]
+    assert counted_and_flagged(app, desk) == (5, 4)
+
+
+def test_an_ipv6_client_is_its_whole_64_and_the_next_64_is_another(office):
+    app, desk = office
+    token = counter_token(desk)
+    for host in ("a", "b", "c", "d"):  # a flooder changing address inside its /64
+        rate(app, token, {"REMOTE_ADDR": f"2001:db8:15:7::{host}"})
+    rate(app, token, {"REMOTE_ADDR": "2001:db8:15:8::a"})
+    # An IPv4 client on a dual-stack socket is that IPv4 address, not a /64 shared with others.
+    rate(app, token, {"REMOTE_ADDR": "::ffff:203.0.113.9"})
+    assert flags() == [None] * 3 + ["over_own_allowance", None, None]
+
+
+def test_a_kiosk_is_one_client_never_cooled_down_and_the_api_says_what_was_flagged(office):
+    app, desk = office
+    token = counter_token(desk)
+    kiosk = app.test_client()  # one browser, citizens one after another
+    for _ in range(4):
+        assert kiosk.post(f"/q/{token}?channel=kiosk", data={"overall": "4"}, environ_base=citizen(7)).status_code == 303
+    api = [app.test_client().post("/api/v1/ratings?channel=kiosk", json={"token": token, "overall": 4},
+                                  environ_base=address).get_json()["flagged"] for address in (citizen(7), citizen(8))]
+    assert api == [True, False]
+    db.session.expire_all()
+    assert [(r.channel, r.flag_reason) for r in db.session.scalars(select(Rating).order_by(Rating.id))] == [
+        ("kiosk", None), ("kiosk", None), ("kiosk", None), ("kiosk", "over_own_allowance"),
+        ("kiosk", "over_own_allowance"), ("kiosk", None)]
+
+
+def test_the_default_ceiling_leaves_room_for_a_busy_counters_minute(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PER_IP="100 per minute")
+    with app.app_context():
+        _, commune, _ = tree()
+        token = counter_token(counter(commune))
+        for n in range(25):
+            rate(app, token, citizen(n))
+        assert flags() == [None] * 25
+
+
+def test_a_citizen_flagged_after_a_flood_who_left_a_number_still_gets_a_case(office):
+    app, desk = office
+    token = counter_token(desk)
+    for n in range(5):  # many clients fill the ceiling
+        rate(app, token, citizen(n))
+    assert rate(app, token, citizen(40), overall="1", comment="Chờ cả buổi sáng", phone="0912 345 678",
+                consent="1") == 303
+    db.session.expire_all()
+    complaint = db.session.scalars(select(Rating).order_by(Rating.id.desc())).first()
+    assert complaint.flag_reason == "over_allowance"
+    case = db.session.scalar(select(Case).where(Case.rating_id == complaint.id))
+    assert case is not None and case.reasons == ["low_overall", "comment"]
+    assert case.events[0].detail == {"reasons": ["low_overall", "comment"], "flag_reason": "over_allowance"}

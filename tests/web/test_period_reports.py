@@ -157,7 +157,8 @@ def test_province_report_has_children_and_agrees_with_the_summary_api(scene, cli
     for name in ("satisfaction_pct", "mean_score", "sipas_index", "conduct_score"):
         assert satisfaction[name] == summary[name], name
     assert satisfaction["by_channel"] == {"counter_qr": 0, "dossier_qr": 4, "kiosk": 5, "api": 0}
-    assert satisfaction["excluded"] == {"total": 1, "reasons": {"cooldown": 1, "honeypot": 0, "over_allowance": 0}}
+    assert satisfaction["excluded"] == {"total": 1, "reasons": {"cooldown": 1, "honeypot": 0, "over_allowance": 0,
+                                                                "over_own_allowance": 0}}
     assert satisfaction["elements"]["access"]["counts"] == {"1": 1, "2": 0, "3": 1, "4": 3, "5": 4}
     assert report["tthc_results"]["received"]["total"] == 10
     assert [c["code"] for c in report["tthc_results"]["children"]] == ["01273", "01279"]
