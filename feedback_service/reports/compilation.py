@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 
+from ..cases import timeliness as case_timeliness
 from ..summaries.scoring import LEVELS, mean_score, satisfaction_pct
 from . import integrity
 from .tthc import PENDING, RECEIVED, RESOLVED, Tally
@@ -25,7 +26,7 @@ from .tthc import PENDING, RECEIVED, RESOLVED, Tally
 COMPARED_SECTIONS = ("satisfaction", "indicators_766", "tthc_results")
 # Moments of the reading, not figures: they differ on every reading.
 NOT_COMPARED = frozenset({"as_of", "generated_at"})
-COMPLAINT_COUNTS = ("received", "answered_on_time", "answered_late", "pending_within_time", "pending_overdue")
+COMPLAINT_COUNTS = ("received", *case_timeliness.STANDINGS)
 
 
 def compile_snapshots(snapshots: Iterable[dict]) -> dict:
@@ -50,12 +51,12 @@ def compile_snapshots(snapshots: Iterable[dict]) -> dict:
             counts = getattr(tally, section)
             for column in columns:
                 counts[column] += int((table.get(section) or {}).get(column) or 0)
+        tally.cancelled += int(table.get("cancelled") or 0)
         indicators = snapshot.get("indicators_766") or {}
         tally.complained += int(indicators.get("complained") or 0)
         for name in COMPLAINT_COUNTS:
             complaints[name] += int((indicators.get("complaints") or {}).get(name) or 0)
-    judged = complaints["answered_on_time"] + complaints["answered_late"] + complaints["pending_overdue"]
-    complaints["on_time_pct"] = _round(100.0 * complaints["answered_on_time"] / judged if judged else None)
+    complaints["on_time_pct"] = case_timeliness.on_time_pct(complaints)
     min_level = int(current_app.config["SATISFIED_MIN_LEVEL"])
     return {
         "units": units,
