@@ -256,6 +256,8 @@ def test_a_bad_schedule_setting_is_named():
     with pytest.raises(schedule.ScheduleSettingInvalid, match="'week'"):
         schedule.scheduled_kinds("month/official, week")
     assert schedule.scheduled_kinds(" month/official,quarter , month/official") == [("month", True), ("quarter", False)]
+    assert schedule.scheduled_kinds("nine_months/official, nine_months") == [("nine_months", True),
+                                                                              ("nine_months", False)]
 
 
 def test_a_period_missed_while_the_scheduler_was_down_is_prepared_when_it_is_back(make_app):

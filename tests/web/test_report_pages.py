@@ -115,6 +115,9 @@ def test_the_report_page_shows_every_section(app, world):
         cells = dict(re.findall(r'data-col="([a-z_.]+)">(\d+)<', unit_row))
         assert cells["received.total"] == "2" and cells["received.in_person"] == "2"
         assert cells["resolved.early"] == "1" and cells["pending.overdue"] == "1"
+        assert cells["resolved.no_due_date"] == "0" and cells["cancelled"] == "0"
+        own_row = re.search(r'<tr data-tthc="own">.*?</tr>', html, re.S).group(0)
+        assert "Tại chính đơn vị" in own_row and 'data-col="received.total">2<' in own_row
         assert "Nguyễn Văn An" in html  # officers: internal page, shown
         assert "sipas_index" in html  # the method section
 
@@ -134,6 +137,11 @@ def test_the_period_picker_links_to_report_urls(app, world):
         assert "2026-H2/official" not in html
         official = html_of(logged_in(app, "chu-tich"), "/dashboard/units/01273/reports/2026-Q4/official")
         assert "15/09/2026" in official and "14/12/2026" in official
+        # The first nine months, calendar and official (NĐ 09/2019 "9 tháng").
+        for label in ("2026-9M", "2026-9M/official"):
+            assert f'href="/dashboard/units/01273/reports/{label}"' in html, label
+        nine = html_of(logged_in(app, "chu-tich"), "/dashboard/units/01273/reports/2026-9M/official")
+        assert "9 tháng đầu năm 2026" in nine and "15/12/2025" in nine and "14/09/2026" in nine
 
 
 @pytest.mark.parametrize("label", ["2026-13", "2026-q3", "2026-H2/official", "1999", "tháng-10", "2026-10/official/x"])
