@@ -10,7 +10,8 @@ dossiers like one of a thousand.
 A difference is a leaf of `satisfaction`, `indicators_766` or `tthc_results` whose
 submitted value is not what the records give today: a dossier returned later than
 first recorded, a rating folded after the submission. Timestamps of the reading
-itself (`as_of`, `generated_at`) are left out: they always differ.
+itself (`as_of`, `generated_at`) are left out: they always differ, and so are figures
+the snapshot does not have at all (added to the report after it was filed).
 """
 from __future__ import annotations
 
@@ -73,8 +74,20 @@ def differences_since(snapshot: dict, live: dict) -> list[tuple[str, object, obj
     snapshot was taken, e.g. ("tthc_results.resolved.late", 1, 2)."""
     found = []
     for section in COMPARED_SECTIONS:
-        found.extend(integrity.differences(_figures(snapshot.get(section)), _figures(live.get(section)), section))
+        submitted = _figures(snapshot.get(section))
+        found.extend(integrity.differences(submitted, _known_to(submitted, _figures(live.get(section))), section))
     return found
+
+
+def _known_to(submitted: object, live: object) -> object:
+    """The live value without the keys the snapshot never had (figures added to the report
+    after it was filed, e.g. `resolved.no_due_date`): a new column is not a correction."""
+    if isinstance(submitted, dict) and isinstance(live, dict):
+        return {key: _known_to(submitted[key], item) if key in submitted else item
+                for key, item in live.items() if key in submitted}
+    if isinstance(submitted, list) and isinstance(live, list) and len(submitted) == len(live):
+        return [_known_to(old, new) for old, new in zip(submitted, live)]
+    return live
 
 
 def _figures(value: object) -> object:
