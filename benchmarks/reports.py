@@ -179,8 +179,10 @@ def seed(path: Path, year: int) -> None:
 def _dossiers(cursor, rows: list) -> None:
     cursor.executemany(
         "INSERT INTO dossiers (code, unit_id, counter_id, officer_id, procedure_code, procedure_name, channel, "
-        "received_at, received_day, due_at, due_day, returned_at, returned_day, created_at, updated_at, cancelled) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", [(*r, r[-1]) for r in rows])
+        "received_at, received_day, due_at, due_day, returned_at, returned_day, resolved_day, created_at, "
+        "updated_at, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        # Finished when returned (no resolved_at): resolved_day is the return day, as the model's listener keeps it.
+        [(*r[:13], r[12], r[13], r[13]) for r in rows])
     rows.clear()
 
 

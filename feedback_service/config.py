@@ -121,13 +121,23 @@ def from_environment() -> dict:
         # period's last day; managers are reminded this many working days before. The QĐ 766
         # TTHC satisfaction indicator earns REPORT_766_TTHC_POINTS at REPORT_766_FULL_AT_PCT % or
         # more, linearly less below: the decision's appendix is not public, so both are settings.
+        # That is a commune's deadline (units with no unit below them); each tier above files
+        # REPORT_DEADLINE_TIER_WORKING_DAYS later, so a province compiles its communes' reports.
         "REPORT_DEADLINE_WORKING_DAYS": _int("REPORT_DEADLINE_WORKING_DAYS", 3),
+        "REPORT_DEADLINE_TIER_WORKING_DAYS": _int("REPORT_DEADLINE_TIER_WORKING_DAYS", 2),
         "REPORT_REMINDER_WORKING_DAYS": _int("REPORT_REMINDER_WORKING_DAYS", 1),
         # The scheduler prepares every unit's draft when a period of these kinds closes (kind, or
         # kind/official: NĐ 09/2019 periods, what communes report upward) and mails its managers.
         "REPORT_SCHEDULED_PERIODS": os.environ.get(
-            "REPORT_SCHEDULED_PERIODS", "month/official,quarter/official,half/official,year/official"),
+            "REPORT_SCHEDULED_PERIODS",
+            "month/official,quarter/official,half/official,nine_months/official,year/official"),
         "REPORT_SCHEDULE_INTERVAL_SECONDS": _int("REPORT_SCHEDULE_INTERVAL_SECONDS", 3600),
+        # A scheduler that was down prepares, when it is back, every period that closed within
+        # this many days and still lacks drafts (besides the latest closed one of each kind).
+        "REPORT_CATCH_UP_DAYS": _int("REPORT_CATCH_UP_DAYS", 31),
+        # What makes a dossier resolved in Biểu II.06a and QĐ 766, and on time everywhere:
+        # "finish" (the e-system's finish date, resolved_at, else the return) or "return".
+        "REPORT_RESOLVED_BY": os.environ.get("REPORT_RESOLVED_BY", "finish"),
         "REPORT_766_TTHC_POINTS": _float("REPORT_766_TTHC_POINTS", 6.0),
         "REPORT_766_FULL_AT_PCT": _float("REPORT_766_FULL_AT_PCT", 90.0),
         # A dossier "drew a dislike" when its rating's overall level is at most this.

@@ -10,17 +10,17 @@ import logging
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
-from ..models.cases import OPEN_STATUSES
 from ..models.ratings import case_reasons
 from ..models.users import ACTING_ROLES
 from ..audit import audit
 from ..units.tree import in_subtree
+from . import timeliness
 from .working_days import WEEKDAYS_ONLY, WorkingCalendar
 
 SYSTEM_ACTOR = "system"
@@ -49,11 +49,10 @@ def due_on_for(opened_day: date) -> date:
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:
-    return case.status in OPEN_STATUSES and case.due_on < (today or local_today())
+    return timeliness.is_overdue(case, today or local_today())
 
 
-def overdue_clause(today: date):
-    return and_(Case.status.in_(OPEN_STATUSES), Case.due_on < today)
+overdue_clause = timeliness.overdue_clause
 
 
 # --- opening --------------------------------------------------------------------

@@ -8,7 +8,7 @@ citizen a form they cannot send.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..clock import as_utc, local_day
+from ..dossiers import timeliness as dossier_timeliness
 from ..dossiers.tokens import dossier_from_token
 from ..extensions import db, limiter
 from ..models import Dossier, Rating
@@ -62,20 +63,18 @@ def closed_reason(dossier: Dossier, now: datetime) -> str | None:
     return None
 
 
-def timeliness(dossier: Dossier, now: datetime) -> str | None:
-    """'on_time', 'late', or None when not known yet.
+def timeliness(dossier: Dossier, today: date) -> str | None:
+    """'on_time', 'late', or None when not known yet (still within time, or no due date).
 
-    The e-system's own `late` wins (it knows working days and legal extensions);
-    otherwise the return time against the due time, or an overdue unreturned dossier.
-    """
-    if dossier.late is not None:
-        return "late" if dossier.late else "on_time"
-    if dossier.due_at is None:
-        return None
-    due = as_utc(dossier.due_at)
-    if dossier.returned_at is not None:
-        return "late" if as_utc(dossier.returned_at) > due else "on_time"
-    return "late" if now > due else None
+    By `dossiers.timeliness`, the definition the summary API and the reports use: local
+    days, the e-system's `late` flag winning both ways, an unreturned dossier late once
+    its due day has passed."""
+    kind = dossier_timeliness.of_dossier(dossier, today)
+    if kind in dossier_timeliness.ON_TIME_KINDS:
+        return "on_time"
+    if kind in (dossier_timeliness.LATE, dossier_timeliness.OVERDUE):
+        return "late"
+    return None
 
 
 def already_rated(dossier: Dossier) -> bool:
@@ -91,7 +90,7 @@ def _form_page(dossier: Dossier, values, errors: dict, status: int = 200):
     page = render_template(
         "citizen/dossier_form.html", dossier=dossier, counter=dossier.counter, officers=[],
         instrument=current_instrument(), values=values, errors=errors, honeypot=HONEYPOT_FIELD,
-        received=dossier.received_day.strftime("%d/%m/%Y"), timeliness=timeliness(dossier, now),
+        received=dossier.received_day.strftime("%d/%m/%Y"), timeliness=timeliness(dossier, local_day(now)),
         form_action=url_for("citizen.dossier_submit", token=request.view_args["token"]),
     )
     return page, status

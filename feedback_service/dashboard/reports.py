@@ -112,7 +112,7 @@ def period_choices(period: ReportingPeriod, endpoint: str, **args) -> list[tuple
     year = int(period.label[:4])
     short = [(f"{m:02d}", _("T%(m)s", m=m)) for m in range(1, 13)]
     short += [(f"Q{q}", _("Quý %(q)s", q=("I", "II", "III", "IV")[q - 1])) for q in range(1, 5)]
-    short += [("H1", _("6 tháng đầu")), ("H2", _("6 tháng cuối")), ("", _("Cả năm"))]
+    short += [("H1", _("6 tháng đầu")), ("H2", _("6 tháng cuối")), ("9M", _("9 tháng")), ("", _("Cả năm"))]
 
     def link(label: str) -> str:
         return url_for(endpoint, period=label, **args)

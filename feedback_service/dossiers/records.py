@@ -85,9 +85,11 @@ UPDATE_SCHEMA = {
         "apology_issued_at": _TIME,
         "new_due_at": _TIME,
         "cancelled": {"type": "boolean"},
+        # When it was cancelled (default: now); it changes periods from that day on only.
+        "cancelled_at": _TIME,
     },
 }
-UPDATE_TIMES = ("resolved_at", "returned_at", "apology_issued_at", "new_due_at")
+UPDATE_TIMES = ("resolved_at", "returned_at", "apology_issued_at", "new_due_at", "cancelled_at")
 
 # Stored column → the field the caller sent, for naming what conflicts.
 _COMPARED = {
@@ -359,9 +361,11 @@ def register(registration: Registration, existing: dict[DossierKey, Dossier], ac
     return Outcome("created", dossier, [])
 
 
-def check_update(body: object, received_at: datetime | None) -> dict[str, Any]:
+def check_update(body: object, received_at: datetime | None, cancelled: bool = False) -> dict[str, Any]:
     """The changes a PATCH body asks for, parsed, or DossierInvalid with every error.
-    `received_at` is the dossier's: nothing is resolved or returned before it."""
+    `received_at` is the dossier's: nothing is resolved, returned or cancelled before it.
+    `cancelled` is whether it is cancelled now: a cancellation's date is set with
+    `cancelled: true` (by default it is now) or corrected on a cancelled dossier."""
     _, update_validator = _validators()
     errors = schema_errors(update_validator, body)
     if not isinstance(body, dict):
@@ -376,10 +380,15 @@ def check_update(body: object, received_at: datetime | None) -> dict[str, Any]:
         else:
             changes[name] = None
     received_at = as_utc(received_at)
-    for name in ("resolved_at", "returned_at"):
+    for name in ("resolved_at", "returned_at", "cancelled_at"):
         moment = changes.get(name)
         if moment is not None and received_at is not None and moment < received_at:
             errors.append(FieldError(name, "before the dossier was received", "before_received"))
+    if changes.get("cancelled_at") is not None and not changes.get("cancelled", cancelled):
+        errors.append(FieldError("cancelled_at", "a cancellation date needs \"cancelled\": true", "not_cancelled"))
+    if "cancelled_at" in changes and changes["cancelled_at"] is None and changes.get("cancelled", cancelled) \
+            and not any(e.field == "cancelled_at" for e in errors):
+        errors.append(FieldError("cancelled_at", "a cancelled dossier keeps its cancellation date", "required"))
     if errors:
         raise DossierInvalid(sorted(errors, key=lambda e: e.field))
     return changes
@@ -398,6 +407,13 @@ def apply_update(dossier: Dossier, changes: dict[str, Any], actor: str) -> dict[
             changed[name] = value.isoformat() if isinstance(value, datetime) else value
     if "returned_at" in changed:
         dossier.returned_day = local_day(changes["returned_at"]) if changes["returned_at"] else None
+    # Cancelling has a date (now, unless the e-system says when); un-cancelling drops it.
+    if "cancelled" in changed and dossier.cancelled and "cancelled_at" not in changes:
+        dossier.cancelled_at = clock.now().replace(microsecond=0)
+        changed["cancelled_at"] = dossier.cancelled_at.isoformat()
+    if "cancelled" in changed and not dossier.cancelled and dossier.cancelled_at is not None:
+        dossier.cancelled_at = None
+        changed["cancelled_at"] = None
     if changed:
         audit(actor, "dossier.update", f"dossier:{dossier.code}", changed)
     return changed

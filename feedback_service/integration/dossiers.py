@@ -89,6 +89,7 @@ def dossier_json(dossier: Dossier) -> dict:
         "apology_issued_at": _time(dossier.apology_issued_at),
         "new_due_at": _time(dossier.new_due_at),
         "cancelled": bool(dossier.cancelled),
+        "cancelled_at": _time(dossier.cancelled_at),
     }
 
 
@@ -239,7 +240,7 @@ def update_dossier(code: str):
     dossier = _scoped_dossier(code)
     body = _json_object("changes")
     try:
-        changes = check_update(body, dossier.received_at)
+        changes = check_update(body, dossier.received_at, bool(dossier.cancelled))
     except DossierInvalid as exc:
         raise _invalid(exc, "the changes have invalid fields") from None
     if apply_update(dossier, changes, g.client.actor):

@@ -43,7 +43,11 @@ class Dossier(db.Model):
     # The local day of due_at, kept in step with it on every write (below): reports compare
     # days, and a province-year's dossiers are counted in SQL, not converted one by one.
     due_day: Mapped[date | None] = mapped_column(Date)
+    # When the e-system finished handling it (ngày kết thúc xử lý): what QĐ 766 judges by.
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The local day of resolved_at, else of returned_at (finished but no finish date sent:
+    # the return is the best date there is), kept in step below like due_day.
+    resolved_day: Mapped[date | None] = mapped_column(Date)
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_day: Mapped[date | None] = mapped_column(Date, index=True)
     # Late as the e-system judges it (it knows working days and legal extensions).
@@ -52,6 +56,11 @@ class Dossier(db.Model):
     apology_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     new_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was cancelled; a period that ended before that day still counts the dossier.
+    # Rows cancelled before this was recorded have none: cancelled from the start, out of
+    # every period, as every report already filed counted them (dossiers/timeliness.py).
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_day: Mapped[date | None] = mapped_column(Date)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("integration_clients.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -61,8 +70,14 @@ class Dossier(db.Model):
     officer: Mapped[Officer | None] = relationship()
 
 
+def _day(moment: datetime | None) -> date | None:
+    return local_day(moment) if moment is not None else None
+
+
 @event.listens_for(Dossier, "before_insert")
 @event.listens_for(Dossier, "before_update")
-def _fix_due_day(mapper, connection, dossier: Dossier) -> None:
+def _fix_days(mapper, connection, dossier: Dossier) -> None:
     # Every way a dossier is written (the API, imports, the demo, tests) passes through here.
-    dossier.due_day = local_day(dossier.due_at) if dossier.due_at is not None else None
+    dossier.due_day = _day(dossier.due_at)
+    dossier.resolved_day = _day(dossier.resolved_at if dossier.resolved_at is not None else dossier.returned_at)
+    dossier.cancelled_day = _day(dossier.cancelled_at) if dossier.cancelled else None

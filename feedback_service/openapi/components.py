@@ -143,8 +143,11 @@ def summary_schemas() -> dict[str, Schema]:
     dossiers = {
         "dossiers_received": {**COUNT, "description": "Dossiers (hồ sơ) received in the period, not cancelled."},
         "dossiers_returned": {**COUNT, "description": "Dossiers whose result was returned in the period."},
-        "dossiers_on_time": COUNT,
-        "dossiers_late": COUNT,
+        "dossiers_on_time": {**COUNT, "description": "Returned dossiers done on or before their due day (local "
+                                                     "days), or flagged not late by the e-system."},
+        "dossiers_late": {**COUNT, "description": "Returned dossiers done after their due day, or flagged late."},
+        "dossiers_no_due_date": {**COUNT, "description": "Returned dossiers with no due date and no flag: "
+                                                         "neither on time nor late."},
         "on_time_pct": {**NULLABLE_NUMBER, "description": "On time ÷ (on time + late) × 100."},
         "dossiers_rated": {**COUNT, "description": "Returned dossiers with an unflagged rating."},
         "response_rate": {**NULLABLE_NUMBER, "description": "Rated ÷ returned dossiers × 100."},

@@ -62,7 +62,9 @@ def schemas() -> dict[str, Schema]:
         "DossierUpdate": {
             **bare(dossier_rules.UPDATE_SCHEMA),
             "description": ("What happened to a dossier since: resolved, returned, late, an apology slip "
-                            "(phiếu xin lỗi) with a new due time, or cancelled. Only the fields sent change."),
+                            "(phiếu xin lỗi) with a new due time, or cancelled (`cancelled_at`: when; by default "
+                            "the moment of the request; reports leave it out from that day's period on, never "
+                            "from one that had already ended). Only the fields sent change."),
         },
         "DossierBatch": obj({
             "dossiers": {"type": "array", "minItems": 1, "maxItems": dossier_rules.BATCH_MAX_ITEMS,
@@ -87,6 +89,9 @@ def schemas() -> dict[str, Schema]:
             "late": {"type": ["boolean", "null"], "description": "As the e-system reported it; null: not said."},
             "apology_issued_at": _TIME, "new_due_at": _TIME,
             "cancelled": {"type": "boolean"},
+            "cancelled_at": {**_TIME, "description": ("When it was cancelled; null for a dossier not cancelled, "
+                                                      "or cancelled before this date was kept (then it is in no "
+                                                      "period).")},
         }, description="A dossier as stored, times in UTC."),
         "DossierBatchResult": obj({
             "results": {"type": "array", "items": obj({

@@ -86,8 +86,12 @@ def schemas() -> dict[str, Schema]:
                 "QĐ 766/QĐ-TTg: TTHC satisfaction = 100 − (overdue % + complained %); see `method.formulas`."),
             "tthc_results": _open({
                 "received": _counts("total", "online", "in_person", "carried_over"),
-                "resolved": _counts("total", "early", "on_time", "late"),
-                "pending": _counts("total", "within_time", "overdue"),
+                "resolved": _counts("total", "early", "on_time", "late", "no_due_date"),
+                "pending": _counts("total", "within_time", "overdue", "no_due_date"),
+                "cancelled": {**COUNT, "description": "Cancelled in the period: received.total = resolved.total "
+                                                      "+ pending.total + cancelled."},
+                "own": {"type": "object", "description": "The unit's own desk (dossiers registered at the unit "
+                                                         "itself); with `children` it adds up to the unit."},
                 "children": {"type": "array", "items": {"type": "object"}},
                 "procedures": {"type": "array", "items": {"type": "object"}},
                 "fields": {"type": "array", "items": {"type": "object"},

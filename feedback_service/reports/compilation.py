@@ -10,7 +10,8 @@ dossiers like one of a thousand.
 A difference is a leaf of `satisfaction`, `indicators_766` or `tthc_results` whose
 submitted value is not what the records give today: a dossier returned later than
 first recorded, a rating folded after the submission. Timestamps of the reading
-itself (`as_of`, `generated_at`) are left out: they always differ.
+itself (`as_of`, `generated_at`) are left out: they always differ, and so are figures
+the snapshot does not have at all (added to the report after it was filed).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 
+from ..cases import timeliness as case_timeliness
 from ..summaries.scoring import LEVELS, mean_score, satisfaction_pct
 from . import integrity
 from .tthc import PENDING, RECEIVED, RESOLVED, Tally
@@ -25,7 +27,7 @@ from .tthc import PENDING, RECEIVED, RESOLVED, Tally
 COMPARED_SECTIONS = ("satisfaction", "indicators_766", "tthc_results")
 # Moments of the reading, not figures: they differ on every reading.
 NOT_COMPARED = frozenset({"as_of", "generated_at"})
-COMPLAINT_COUNTS = ("received", "answered_on_time", "answered_late", "pending_within_time", "pending_overdue")
+COMPLAINT_COUNTS = ("received", *case_timeliness.STANDINGS)
 
 
 def compile_snapshots(snapshots: Iterable[dict]) -> dict:
@@ -50,12 +52,12 @@ def compile_snapshots(snapshots: Iterable[dict]) -> dict:
             counts = getattr(tally, section)
             for column in columns:
                 counts[column] += int((table.get(section) or {}).get(column) or 0)
+        tally.cancelled += int(table.get("cancelled") or 0)
         indicators = snapshot.get("indicators_766") or {}
         tally.complained += int(indicators.get("complained") or 0)
         for name in COMPLAINT_COUNTS:
             complaints[name] += int((indicators.get("complaints") or {}).get(name) or 0)
-    judged = complaints["answered_on_time"] + complaints["answered_late"] + complaints["pending_overdue"]
-    complaints["on_time_pct"] = _round(100.0 * complaints["answered_on_time"] / judged if judged else None)
+    complaints["on_time_pct"] = case_timeliness.on_time_pct(complaints)
     min_level = int(current_app.config["SATISFIED_MIN_LEVEL"])
     return {
         "units": units,
@@ -72,8 +74,20 @@ def differences_since(snapshot: dict, live: dict) -> list[tuple[str, object, obj
     snapshot was taken, e.g. ("tthc_results.resolved.late", 1, 2)."""
     found = []
     for section in COMPARED_SECTIONS:
-        found.extend(integrity.differences(_figures(snapshot.get(section)), _figures(live.get(section)), section))
+        submitted = _figures(snapshot.get(section))
+        found.extend(integrity.differences(submitted, _known_to(submitted, _figures(live.get(section))), section))
     return found
+
+
+def _known_to(submitted: object, live: object) -> object:
+    """The live value without the keys the snapshot never had (figures added to the report
+    after it was filed, e.g. `resolved.no_due_date`): a new column is not a correction."""
+    if isinstance(submitted, dict) and isinstance(live, dict):
+        return {key: _known_to(submitted[key], item) if key in submitted else item
+                for key, item in live.items() if key in submitted}
+    if isinstance(submitted, list) and isinstance(live, list) and len(submitted) == len(live):
+        return [_known_to(old, new) for old, new in zip(submitted, live)]
+    return live
 
 
 def _figures(value: object) -> object:

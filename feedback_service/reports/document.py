@@ -1,7 +1,9 @@
 """A unit's report for a period: one document, built live from the records.
 
 Sections: `satisfaction` (counter ratings of the unit's subtree), `indicators_766`,
-`tthc_results` (Biểu II.06a, for the unit, per child unit, per procedure and per field),
+`tthc_results` (Biểu II.06a, for the unit, its own desk (`own`: the dossiers registered
+at the unit itself, e.g. a province's own service centre), per child unit, per procedure
+and per field: `own` and the children add up to the unit),
 `complaints` (cases answered within their SLA), `children` (ranked), `officers`
 (internal only) and `method`. The filing layer (`filing.py`) adds `status` and
 `version`, and freezes a copy when the unit submits it.
@@ -15,6 +17,8 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..extensions import db
+from ..cases import timeliness as case_timeliness
+from ..dossiers import timeliness
 from ..models import Case, PendingFold, Rating, Unit
 from ..summaries import disclosure
 from ..summaries.scoring import MIN_ANSWERS
@@ -25,6 +29,7 @@ from .satisfaction import officer_rows, satisfaction_sections
 
 # /2: hashed as RFC 8785 canonical JSON; /1 (before it): as Python's sorted-keys JSON (integrity.py).
 FORMAT = "sipas-period-report/2"
+OWN = "own"  # the group of the unit's own desk in the dossier tally
 SOURCE_NOTE = ("Counter ratings collected by this service: the province's own continuous monitoring, "
                "not the national SIPAS survey, which the Ministry of Home Affairs runs itself.")
 
@@ -35,7 +40,10 @@ def build_report(unit: Unit, period: ReportingPeriod) -> dict:
     children = child_units(unit)
     groups = subtrees(unit, children)
     members = sorted(groups[unit.id])
-    group_of: dict[int, list[int]] = defaultdict(list)
+    # The unit's own desk: its members that are under none of its children (itself, and
+    # what was merged into it).
+    groups[OWN] = groups[unit.id] - set().union(*(groups[c.id] for c in children))
+    group_of: dict[int, list] = defaultdict(list)
     for group, unit_ids in groups.items():
         for unit_id in unit_ids:
             group_of[unit_id].append(group)
@@ -57,6 +65,7 @@ def build_report(unit: Unit, period: ReportingPeriod) -> dict:
         "satisfaction": satisfaction[unit.id],
         "indicators_766": {**own.indicators(), "complaints": complaint_figures(members, period)},
         "tthc_results": {**own.table(),
+                         "own": {"code": unit.code, "name": unit.name, **by_group[OWN].table()},
                          "children": [{"code": c.code, "name": c.name, **by_group[c.id].table()} for c in children],
                          "procedures": tthc.procedure_rows(by_procedure, names),
                          "fields": tthc_form.field_rows(by_field, field_names)},
@@ -98,26 +107,21 @@ def ranked_children(children: list[Unit], satisfaction: dict[int, dict], by_grou
 
 
 def complaint_figures(unit_ids: list[int], period: ReportingPeriod) -> dict:
-    """Complaint cases opened in the period, judged at its end (or today while it
-    runs): answered on time (on or before the due working day), answered late, or
-    still waiting (overdue once their due day is over)."""
-    counts = dict.fromkeys(("received", "answered_on_time", "answered_late",
-                            "pending_within_time", "pending_overdue"), 0)
+    """Complaint cases opened in the period (by the rating's local day), judged at its
+    end (or today while it runs) by `cases.timeliness`: answered on time, answered late,
+    or still waiting, within time or overdue."""
+    counts = dict.fromkeys(("received", *case_timeliness.STANDINGS), 0)
     rows = db.session.execute(
-        select(Case.due_on, Case.answered_at)
+        select(Case.due_on, Case.status, Case.answered_at)
         .join(Rating, Rating.id == Case.rating_id)
         .where(Case.unit_id.in_(unit_ids), Rating.local_day >= period.date_from,
                Rating.local_day <= period.date_to))
     cutoff = tthc.judged_before(period)
-    for due_on, answered_at in rows:
+    for due_on, status, answered_at in rows:
         counts["received"] += 1
-        answered = clock.local_day(answered_at) if answered_at is not None else None
-        if answered is not None and answered <= period.date_to:
-            counts["answered_on_time" if answered <= due_on else "answered_late"] += 1
-        else:
-            counts["pending_overdue" if due_on < cutoff else "pending_within_time"] += 1
-    judged = counts["answered_on_time"] + counts["answered_late"] + counts["pending_overdue"]
-    counts["on_time_pct"] = round(100.0 * counts["answered_on_time"] / judged, 2) if judged else None
+        answered = case_timeliness.answered_on(status, answered_at)
+        counts[case_timeliness.standing(due_on, answered, cutoff, answered_by=period.date_to)] += 1
+    counts["on_time_pct"] = case_timeliness.on_time_pct(counts)
     return counts
 
 
@@ -141,22 +145,34 @@ def method(unit: Unit, members: list[int], period: ReportingPeriod) -> dict:
                            "ratings, not the official SIPAS index)",
             "conduct_pct": "yes ÷ (yes + no) × 100 per behaviour; unanswered counts as unknown",
             "conduct_score": "mean of the six behaviours' %",
-            "on_time_pct": "(resolved early + on time) ÷ resolved × 100",
+            "on_time_pct": ("(resolved early + on time) ÷ (resolved early + on time + late) × 100; resolved "
+                            "dossiers with no due date are counted apart (resolved.no_due_date), in neither"),
             "overdue_pct": "(resolved late + pending overdue at the period's end) ÷ (resolved + pending) × 100",
-            "complained_pct": (f"dossiers handled whose unflagged rating by the period's end had overall ≤ "
-                               f"{config['REPORT_NEGATIVE_OVERALL_MAX']} or a behaviour answered no "
-                               "÷ (resolved + pending) × 100"),
+            "complained_pct": (f"negative ratings received in the period (their local day: each counted in one "
+                               f"period only) on the dossiers, unflagged, with overall ≤ "
+                               f"{config['REPORT_NEGATIVE_OVERALL_MAX']} or a behaviour answered no, "
+                               "÷ the period's handled dossiers (resolved + pending) × 100"),
             "tthc_satisfaction_pct": "100 − (overdue_pct + complained_pct), not below 0 (QĐ 766/QĐ-TTg)",
             "points": (f"{config['REPORT_766_TTHC_POINTS']} × min(1, tthc_satisfaction_pct ÷ "
                        f"{config['REPORT_766_FULL_AT_PCT']})"),
             "tthc_results": ("Biểu II.06a (TT 01/2020/TT-VPCP): received = online + in person or by post + "
-                             "carried over; resolved by return day against the due day (late as the e-system "
-                             "flags it); pending and overdue judged at the period's end"),
+                             "carried over = resolved + pending + cancelled; `own` (the unit's own desk) and "
+                             "`children` add up to the unit"),
+            "resolved": (f"resolved by {RESOLVED_BY_TEXT[timeliness.resolved_by()]}; early / on time / late "
+                         "by local days against the due day, the e-system's late flag winning both ways; "
+                         "no due date and no flag: no_due_date"),
+            "pending": ("not resolved by the period's end: overdue when its due day ended before the period's "
+                        "end (or today while it runs) or the e-system flags it late while still out; "
+                        "no due date: no_due_date"),
+            "cancelled": ("a cancelled dossier leaves the counts from its cancellation day: counted as cancelled "
+                          "in that day's period, not at all after it, as it stood in any period that ended "
+                          "before it; cancelled with no date recorded (before dates were kept): in no period"),
             "complaints_on_time_pct": "cases answered by their due working day ÷ (answered + pending overdue) × 100",
         },
+        "assumptions": assumptions(),
         "excluded": ("ratings flagged as a repeat inside the cool-down, a filled honeypot or above a counter's "
                      "allowance are stored and counted in satisfaction.excluded, never in a figure; cancelled "
-                     "dossiers are left out of every count"),
+                     "dossiers as method.formulas.cancelled says"),
         "small_cells": (f"a figure resting on fewer than {MIN_ANSWERS} answers, or one that would give such a "
                         f"figure back, is shown as \"<{MIN_ANSWERS}\" in the published copy and on every page; "
                         "officers are never published"),
@@ -164,3 +180,28 @@ def method(unit: Unit, members: list[int], period: ReportingPeriod) -> dict:
         "integrity": ("sha256 = SHA-256 of the snapshot without its sha256, status and review fields, "
                       "written as RFC 8785 canonical JSON (JCS)"),
     }
+
+
+RESOLVED_BY_TEXT = {
+    "finish": "the e-system's finish date (resolved_at, ngày kết thúc xử lý), else the day the result was returned",
+    "return": "the day the result was returned to the citizen (returned_at)",
+}
+
+# Constants this report rests on that no public text fixes: each is a setting, named with
+# its value in every report so a reader knows what was assumed.
+ASSUMED = (
+    ("REPORT_766_TTHC_POINTS", "points of the QĐ 766 TTHC satisfaction criterion (the decision's appendix "
+                               "is not public)"),
+    ("REPORT_766_FULL_AT_PCT", "TTHC satisfaction % at or above which the criterion earns full points"),
+    ("REPORT_NEGATIVE_OVERALL_MAX", "highest overall level (1–5) that counts as a \"dislike\" of a dossier"),
+    ("CASE_SLA_WORKING_DAYS", "working days a complaint case has to be answered (QĐ 766: 15 at most)"),
+    ("REPORT_RESOLVED_BY", "what makes a dossier resolved: finish (the e-system's finish date) or return"),
+    ("REPORT_DEADLINE_WORKING_DAYS", "working days after the period's end by which a commune files"),
+    ("REPORT_DEADLINE_TIER_WORKING_DAYS", "working days each tier above files after the tier below it"),
+)
+
+
+def assumptions() -> dict[str, dict]:
+    """Each assumed constant by its setting's name: its value and what it stands for."""
+    config = current_app.config
+    return {name: {"value": config[name], "meaning": meaning} for name, meaning in ASSUMED}

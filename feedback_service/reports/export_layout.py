@@ -43,7 +43,8 @@ _LABELS = {
     "received": "Tiếp nhận", "online": "Trực tuyến", "in_person": "Trực tiếp, bưu chính",
     "carried_over": "Kỳ trước chuyển sang", "resolved": "Đã giải quyết", "early": "Trước hạn",
     "on_time": "Đúng hạn", "late": "Quá hạn", "pending": "Đang giải quyết", "within_time": "Trong hạn",
-    "overdue": "Quá hạn",
+    "overdue": "Quá hạn", "no_due_date": "Không có hạn giải quyết", "cancelled": "Hủy trong kỳ",
+    "own": "Tại chính đơn vị",
     # tables
     "row": "Dòng", "code": "Mã", "name": "Tên", "kind": "Loại", "rank": "Xếp hạng",
     "dossiers_handled": "Hồ sơ đã xử lý", "unit_code": "Mã đơn vị",
@@ -53,6 +54,7 @@ _LABELS = {
     "formulas": "Công thức", "small_cells": "Ô ít dữ liệu (dưới 5 ý kiến)", "withheld": "Không công bố (ít dữ liệu)", "ratings_not_yet_counted": "Ý kiến chưa được tổng hợp",
     "integrity": "Toàn vẹn", "conduct_pct": "Tỷ lệ có (%) của mỗi hành vi", "complaints_on_time_pct":
     "Tỷ lệ phản ánh trả lời đúng hạn (%)", "tthc_results": "Biểu II.06a",
+    "assumptions": "Giả định (thiết lập)", "value": "Giá trị", "meaning": "Ý nghĩa",
 }
 
 
@@ -115,15 +117,19 @@ def table_section(sheet: str, title: str, rows: list[dict], names: dict[str, str
 def tthc_rows(document: dict) -> list[dict]:
     """Biểu II.06a: the unit's row, each child unit's, then each procedure's."""
     results = document["tthc_results"]
-    table = ("received", "resolved", "pending")
+    table = ("received", "resolved", "pending", "cancelled")
     indicators = ("on_time_pct", "overdue_pct", "complained_pct", "tthc_satisfaction_pct", "points")
     unit = document["unit"]
-    rows = [{"row": "Đơn vị", "code": unit["code"], "name": unit["name"], **{k: results[k] for k in table},
+    rows = [{"row": "Đơn vị", "code": unit["code"], "name": unit["name"], **{k: results[k] for k in table if k in results},
              "indicators_766": {k: document["indicators_766"].get(k) for k in indicators}}]
+    own = results.get("own")  # snapshots filed before the unit's own desk had a row have none
+    if own is not None:
+        rows.append({"row": "Tại chính đơn vị", "code": own["code"], "name": own["name"],
+                     **{k: own[k] for k in table if k in own}})
     rows += [{"row": "Đơn vị trực thuộc", "code": child["code"], "name": child["name"],
-              **{k: child[k] for k in table}} for child in results.get("children", [])]
+              **{k: child[k] for k in table if k in child}} for child in results.get("children", [])]
     rows += [{"row": "Thủ tục", "code": proc["procedure_code"], "name": proc["procedure_name"],
-              **{k: proc[k] for k in table},
+              **{k: proc[k] for k in table if k in proc},
               "indicators_766": {k: proc.get("indicators_766", {}).get(k) for k in indicators}}
              for proc in results.get("procedures", [])]
     return rows

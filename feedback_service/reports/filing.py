@@ -4,8 +4,9 @@ A report is a *draft* (built live) until the unit's manager submits it. Submitti
 freezes a snapshot: the live document with `version`, `submitted_at` and
 `submitted_by`, hashed (`integrity.py`) and stored as text. The province then
 *accepts* it or *returns* it with a comment; a returned report is submitted again as
-a new version, and every version is kept. After the deadline an unsubmitted report is
-*not_reported*.
+a new version, and every version is kept. After the deadline (communes first, each tier
+above a few working days later) an unsubmitted report of an official period is
+*not_reported*; calendar periods are for reading, nobody must file them.
 
 Who may do what (`may_submit`, `may_review`): a unit's own manager (a unit manager or
 province officer whose unit it is) submits it; a province officer, or an admin,
@@ -29,7 +30,7 @@ from ..extensions import db
 from ..models import ReportVersion, Unit, User
 from ..summaries.read import cached
 from ..transactions import transaction
-from ..units.tree import in_subtree
+from ..units.tree import in_subtree, tier
 from . import integrity
 from .document import build_report
 from .periods import ReportingPeriod
@@ -44,18 +45,31 @@ class FilingRefused(Exception):
     """The action is not allowed now; the message says why, in the user's language (shown to them)."""
 
 
-def deadline(period: ReportingPeriod) -> date:
-    """The last local day on which the period's report is on time."""
-    calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
-    return calendar.add_working_days(period.date_to, int(current_app.config["REPORT_DEADLINE_WORKING_DAYS"]))
+def deadline(period: ReportingPeriod, unit: Unit | None = None, *, unit_tier: int | None = None) -> date:
+    """The last local day on which the unit's report for the period is on time: communes
+    first (REPORT_DEADLINE_WORKING_DAYS after the period), each tier above
+    REPORT_DEADLINE_TIER_WORKING_DAYS later, so a province has its communes' reports in
+    hand before its own is due. No unit: a commune's. `unit_tier` spares reading the
+    tree when the caller knows the unit's `units.tree.tier`."""
+    return _working_days_after(period, _deadline_days(unit, unit_tier))
 
 
-def reminder_day(period: ReportingPeriod) -> date:
+def reminder_day(period: ReportingPeriod, unit: Unit | None = None, *, unit_tier: int | None = None) -> date:
     """The working day on which managers who have not submitted are reminded."""
+    before = _deadline_days(unit, unit_tier) - int(current_app.config["REPORT_REMINDER_WORKING_DAYS"])
+    return _working_days_after(period, max(before, 0))
+
+
+def _deadline_days(unit: Unit | None, unit_tier: int | None) -> int:
+    config = current_app.config
+    if unit_tier is None:
+        unit_tier = tier(unit.id) if unit is not None else 0
+    return int(config["REPORT_DEADLINE_WORKING_DAYS"]) + unit_tier * int(config["REPORT_DEADLINE_TIER_WORKING_DAYS"])
+
+
+def _working_days_after(period: ReportingPeriod, days: int) -> date:
     calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
-    before = int(current_app.config["REPORT_DEADLINE_WORKING_DAYS"]) - int(
-        current_app.config["REPORT_REMINDER_WORKING_DAYS"])
-    return calendar.add_working_days(period.date_to, max(before, 0))
+    return calendar.add_working_days(period.date_to, days)
 
 
 def versions(unit: Unit, period: ReportingPeriod) -> list[ReportVersion]:
@@ -85,16 +99,18 @@ class Standing:
 
 
 def standing(unit: Unit, period: ReportingPeriod, today: date | None = None) -> Standing:
+    """Where the report stands. Only the official periods (NĐ 09/2019) must be filed: a
+    calendar period's report is never *not_reported* nor late, whatever the day."""
     today = today or clock.local_today()
-    due = deadline(period)
+    due = deadline(period, unit)
     current = latest(unit, period)
     if current is None:
-        overdue = today > due
+        overdue = period.official and today > due
         return Standing("not_reported" if overdue else "draft", None, due, overdue)
     first = db.session.scalar(
         select(func.min(ReportVersion.submitted_at))
         .where(ReportVersion.unit_id == unit.id, ReportVersion.period == period.label))
-    return Standing(current.status, current, due, clock.local_day(first) > due)
+    return Standing(current.status, current, due, period.official and clock.local_day(first) > due)
 
 
 def snapshot_of(version: ReportVersion) -> dict:

@@ -3,22 +3,25 @@
 A period is written as a label, the one key a report is filed and asked for under
 (`?period=` in the API, the dashboard's URL):
 
-    calendar   2026-11   2026-Q3   2026-H1 / 2026-H2   2026
-    official   2026-11/official   2026-Q3/official   2026-H1/official   2026/official
+    calendar   2026-11   2026-Q3   2026-H1 / 2026-H2   2026-9M   2026
+    official   2026-11/official   2026-Q3/official   2026-H1/official   2026-9M/official   2026/official
 
 The official periods close before the month ends so that reports can go upward in
 time (NĐ 09/2019 pattern, DOMAIN.md §7): a month runs from the 15th of the previous
 month to the 14th; a quarter from the 15th of the month before it to the 14th of its
-last month; the first half-year from 15 December to 14 June; the year from
-15 December of the previous year to 14 December. So official January and the
-official year both begin in the previous December.
+last month; the first half-year from 15 December to 14 June; the first nine months
+from 15 December to 14 September; the year from 15 December of the previous year to
+14 December. So official January and the official year both begin in the previous
+December. The calendar nine months run from 1 January to 30 September.
 
 Decisions where the decree or the issue is silent:
 - No official second half-year. NĐ 09/2019 defines six-month, nine-month and yearly
   reports, all from 15 December; a "15 June → 14 December" period would be ours, not
   the decree's, so `2026-H2/official` is refused, and `period_containing` refuses a day
   no official half covers (15 June .. 14 December). `last_closed` always has an answer:
-  the latest official first half that has ended.
+  the latest official first half that has ended. Nine months are only ever the first
+  nine of a year (NĐ 09/2019's "9 tháng"): no period of that kind holds a day of
+  October to December (calendar) or 15 September to 14 December (official).
 - Labels are canonical and exact: upper-case Q and H, lower-case `/official`, ASCII
   digits, two-digit months, no spaces. "2026-q3" is refused rather than folded, so a
   period has one spelling and a stored report one key.
@@ -38,16 +41,16 @@ from datetime import date, datetime, timedelta
 
 from ..clock import EARLIEST_DAY, LATEST_DAY
 
-KINDS = ("month", "quarter", "half", "year")
+KINDS = ("month", "quarter", "half", "nine_months", "year")
 _PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 
 ACCEPTED_FORMS = ("a period is written YYYY-MM (2026-11), YYYY-Qn (2026-Q3), YYYY-H1 or YYYY-H2 (2026-H1), "
-                  "or YYYY (2026), for a year from 2000 to 2099; the official reporting periods of NĐ 09/2019 "
-                  "add /official: 2026-11/official, 2026-Q3/official, 2026-H1/official, 2026/official "
-                  "(there is no official second half-year)")
+                  "YYYY-9M (2026-9M, the first nine months) or YYYY (2026), for a year from 2000 to 2099; the "
+                  "official reporting periods of NĐ 09/2019 add /official: 2026-11/official, 2026-Q3/official, "
+                  "2026-H1/official, 2026-9M/official, 2026/official (there is no official second half-year)")
 
 # fullmatch + re.ASCII: "\d" would take Arabic-Indic or full-width digits, and "$" a trailing newline.
-_LABEL = re.compile(r"(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?"
+_LABEL = re.compile(r"(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])|(?P<nine>9M)))?"
                     r"(?P<official>/official)?", re.ASCII)
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -91,6 +94,8 @@ def parse_period(text: object) -> ReportingPeriod:
         return _period(year, "quarter", int(found["quarter"]), official)
     if found["half"] is not None:
         return _period(year, "half", int(found["half"]), official)
+    if found["nine"] is not None:
+        return _period(year, "nine_months", 1, official)
     return _period(year, "year", 1, official)
 
 
@@ -100,15 +105,19 @@ def period_containing(day: date, kind: str, official: bool) -> ReportingPeriod:
     if official and kind == "half" and number == 2:
         raise PeriodInvalid(f"no official half-year holds {day.isoformat()}: NĐ 09/2019 defines no "
                             "official second half (H2), only the first, 15 December to 14 June")
+    if kind == "nine_months" and number == 2:
+        raise PeriodInvalid(f"no nine-month period holds {day.isoformat()}: only the first nine months of a "
+                            "year are one")
     return _period(year, kind, number, official)
 
 
 def last_closed(day: date, kind: str, official: bool) -> ReportingPeriod:
     """The latest period of this kind that ended before this local day (what closes on it, at the latest)."""
     year, number = _index_of(day, kind, official)
-    if official and kind == "half":
-        # Only first halves exist: this year's has closed once the day is in the (unnamed) second half.
-        return _period(year if number == 2 else year - 1, "half", 1, True)
+    if (official and kind == "half") or kind == "nine_months":
+        # Only the first half (official) and the first nine months exist: this year's has
+        # closed once the day is past it (number 2: the unnamed rest of the year).
+        return _period(year if number == 2 else year - 1, kind, 1, official)
     # The period holding `day` has not ended; the one just before it has, and is the latest.
     # Stepped back by number, so an open period outside 2000–2099 does not hide a closed one inside.
     if number > 1:
@@ -126,7 +135,8 @@ def _index_of(day: date, kind: str, official: bool) -> tuple[int, int]:
     if official and day.day >= 15:
         # From the 15th on, a day belongs to the next month's official period.
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return year, {"month": month, "quarter": (month - 1) // 3 + 1, "half": (month - 1) // 6 + 1, "year": 1}[kind]
+    return year, {"month": month, "quarter": (month - 1) // 3 + 1, "half": (month - 1) // 6 + 1,
+                  "nine_months": 1 if month <= 9 else 2, "year": 1}[kind]
 
 
 def _period(year: int, kind: str, number: int, official: bool) -> ReportingPeriod:
@@ -135,8 +145,10 @@ def _period(year: int, kind: str, number: int, official: bool) -> ReportingPerio
     if official and kind == "half" and number == 2:
         raise PeriodInvalid("NĐ 09/2019 defines no official second half-year (H2)")
     # The months the period covers, first and last (1..12 of `year`).
+    if kind == "nine_months" and number != 1:
+        raise PeriodInvalid("only the first nine months of a year are a period (YYYY-9M)")
     first, last = {"month": (number, number), "quarter": (3 * number - 2, 3 * number),
-                   "half": (6 * number - 5, 6 * number), "year": (1, 12)}[kind]
+                   "half": (6 * number - 5, 6 * number), "nine_months": (1, 9), "year": (1, 12)}[kind]
     if official:
         date_from = date(year - 1, 12, 15) if first == 1 else date(year, first - 1, 15)
         date_to = date(year, last, 14)
@@ -150,6 +162,8 @@ def _period(year: int, kind: str, number: int, official: bool) -> ReportingPerio
         label, title = f"{year}-Q{number}", f"Quý {_ROMAN[number]}/{year}"
     elif kind == "half":
         label, title = f"{year}-H{number}", f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}"
+    elif kind == "nine_months":
+        label, title = f"{year}-9M", f"9 tháng đầu năm {year}"
     else:
         label, title = f"{year}", f"Năm {year}"
     if official:

@@ -3,8 +3,10 @@ them before the deadline.
 
 Run by the scheduler (`PREPARE_REPORTS`, every REPORT_SCHEDULE_INTERVAL_SECONDS) and by
 hand (`flask reports prepare`). Each run looks at the latest closed period of every kind
-in REPORT_SCHEDULED_PERIODS (default: the NĐ 09/2019 official month, quarter, half-year
-and year, which is what communes report upward) and:
+in REPORT_SCHEDULED_PERIODS (default: the NĐ 09/2019 official month, quarter, half-year,
+nine months and year, which is what communes report upward), and at every earlier one
+that closed within REPORT_CATCH_UP_DAYS and still lacks drafts (the scheduler was down
+when it closed), and:
 
 1. prepares a draft (a `ReportDraft` row) for every active unit that stands on its own
    (not merged into another); the row is unique per unit and period, inserted with
@@ -12,9 +14,9 @@ and year, which is what communes report upward) and:
    The draft itself is the live report (`filing.live_document`): nothing is frozen here.
 2. e-mails the unit's own managers (active unit managers and province officers of that
    unit with an e-mail: the people who may submit it) that the draft is ready and when it
-   is due, once, up to the deadline;
-3. from `filing.reminder_day` to `filing.deadline`, reminds them once if the report still
-   stands as a draft or was returned.
+   is due, once, up to the unit's deadline (a province's comes after its communes');
+3. from the unit's `filing.reminder_day` to its `filing.deadline`, reminds them once if
+   the report still stands as a draft or was returned.
 
 Each mail is claimed before it is sent, as complaint notices are (`cases/notices.py`):
 an UPDATE … WHERE notified_at IS NULL that exactly one worker wins, committed before
@@ -31,15 +33,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
 from ..cases.notices import send, smtp_configured
 from ..extensions import db
 from ..models import ReportDraft, Unit, User
+from ..units.tree import tiers
 from . import filing
-from .periods import KINDS, ReportingPeriod, last_closed
+from .periods import KINDS, PeriodInvalid, ReportingPeriod, last_closed
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +72,29 @@ def scheduled_kinds(setting: str) -> list[tuple[str, bool]]:
 
 
 def closed_periods(today: date) -> list[ReportingPeriod]:
-    """The latest closed period of each scheduled kind."""
-    return [last_closed(today, kind, official)
-            for kind, official in scheduled_kinds(current_app.config["REPORT_SCHEDULED_PERIODS"])]
+    """The latest closed period of each scheduled kind, each after the earlier ones of its
+    kind that closed within REPORT_CATCH_UP_DAYS and still lack a unit's draft."""
+    look_back = int(current_app.config["REPORT_CATCH_UP_DAYS"])
+    units = len(reporting_units())
+    periods = []
+    for kind, official in scheduled_kinds(current_app.config["REPORT_SCHEDULED_PERIODS"]):
+        latest = last_closed(today, kind, official)
+        missed, period = [], latest
+        while True:
+            try:
+                period = last_closed(period.date_from, kind, official)
+            except PeriodInvalid:  # before 2000
+                break
+            if (today - period.date_to).days >= look_back:
+                break
+            if _draft_count(period) < units:
+                missed.append(period)
+        periods += [*reversed(missed), latest]
+    return periods
+
+
+def _draft_count(period: ReportingPeriod) -> int:
+    return db.session.scalar(select(func.count()).select_from(ReportDraft).where(ReportDraft.period == period.label))
 
 
 @dataclass
@@ -81,7 +104,7 @@ class PeriodOutcome:
     prepared: list[str] = field(default_factory=list)  # unit codes whose draft this run prepared
     notified: list[str] = field(default_factory=list)  # units whose managers were told it is ready
     reminded: list[str] = field(default_factory=list)
-    mailed: bool = True  # False: no SMTP_HOST, or past the deadline
+    mailed: bool = True  # False: no SMTP_HOST, or past every unit's deadline
 
     def as_dict(self) -> dict:
         return {"period": self.period, "deadline": self.deadline, "prepared": self.prepared,
@@ -106,27 +129,38 @@ def prepare_period(period: ReportingPeriod, today: date) -> PeriodOutcome:
     if today <= period.date_to:
         raise ValueError(f"the period {period.label} ends on {period.date_to.isoformat()}: "
                          "its draft is prepared once it has closed")
-    due = filing.deadline(period)
-    outcome = PeriodOutcome(period.label, due.isoformat())
+    # The communes' deadline names the period; each unit is mailed by its own tier's.
+    outcome = PeriodOutcome(period.label, filing.deadline(period).isoformat())
     outcome.prepared = _prepare_drafts(period)
-    outcome.mailed = smtp_configured() and today <= due
+    if not smtp_configured():
+        outcome.mailed = False
+        return outcome
+    tier_of = tiers()
+    dates: dict[int, tuple[date, date]] = {}  # per tier: (reminder day, deadline)
+    for level in set(tier_of.values()) | {0}:
+        dates[level] = (filing.reminder_day(period, unit_tier=level), filing.deadline(period, unit_tier=level))
+    outcome.mailed = today <= max(due for _, due in dates.values())
     if not outcome.mailed:
         return outcome
-    remind_from = filing.reminder_day(period)
     for draft in _drafts(period, ReportDraft.notified_at.is_(None)):
+        remind_from, due = dates[tier_of.get(draft.unit_id, 0)]
+        if today > due:
+            continue
         # On or after the reminder day the "ready" mail is the reminder too.
         claim = _claim(draft, ReportDraft.notified_at, also_remind=today >= remind_from)
         if claim is not None:
             _mail(draft, claim, period, due, _ready_message)
             outcome.notified.append(draft.unit.code)
-    if today >= remind_from:
-        for draft in _drafts(period, ReportDraft.reminded_at.is_(None)):
-            if filing.standing(draft.unit, period, today).status not in REMINDED_STATUSES:
-                continue
-            claim = _claim(draft, ReportDraft.reminded_at)
-            if claim is not None:
-                _mail(draft, claim, period, due, _reminder_message)
-                outcome.reminded.append(draft.unit.code)
+    for draft in _drafts(period, ReportDraft.reminded_at.is_(None)):
+        remind_from, due = dates[tier_of.get(draft.unit_id, 0)]
+        if not remind_from <= today <= due:
+            continue
+        if filing.standing(draft.unit, period, today).status not in REMINDED_STATUSES:
+            continue
+        claim = _claim(draft, ReportDraft.reminded_at)
+        if claim is not None:
+            _mail(draft, claim, period, due, _reminder_message)
+            outcome.reminded.append(draft.unit.code)
     return outcome
 
 

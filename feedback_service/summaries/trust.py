@@ -1,15 +1,20 @@
 """Trust and denominators: what the dossiers served say about the ratings.
 
 Read from the dossiers table at query time (not folded), so a late flag or a
-return date the e-system corrects shows at once. Definitions (README):
-- `dossiers_received`: dossiers received in the period (by local day), not cancelled;
-- `dossiers_returned`: dossiers whose result was returned in the period;
-- `dossiers_on_time` / `dossiers_late`: of those returned, by the e-system's `late` flag, or
-  else by returned_at vs due_at (an apology slip does not make a late dossier on time);
+return date the e-system corrects shows at once. Definitions (README); on time and
+late are `dossiers.timeliness`, the one definition the reports and the dossier page use:
+- `dossiers_received`: dossiers received in the period (by local day), not cancelled by
+  its end;
+- `dossiers_returned`: dossiers whose result was returned in the period, not cancelled
+  by its end;
+- `dossiers_on_time` / `dossiers_late`: of those returned, early or on time / late by
+  local days (the e-system's `late` flag winning both ways; an apology slip does not
+  make a late dossier on time); `dossiers_no_due_date`: returned with no due date and no
+  flag, in neither;
 - `on_time_pct` = on time ÷ (on time + late) × 100;
 - `response_rate` = returned dossiers with an unflagged rating ÷ returned dossiers × 100;
 - `satisfaction_by_timeliness`: satisfaction % of the verified ratings submitted in the
-  period, split by whether their dossier was late.
+  period, split by whether their dossier was on time or late (overdue while still out).
 """
 from __future__ import annotations
 
@@ -20,17 +25,21 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
+from .. import clock
+from ..dossiers import timeliness
 from ..extensions import db
 from ..models import Dossier, Rating
 from .scoring import conduct_pct
 
+# A dossier's classification (dossiers.timeliness) → the summary's figure it counts in.
+FIGURE_OF = {timeliness.EARLY: "on_time", timeliness.ON_TIME: "on_time", timeliness.LATE: "late",
+             timeliness.OVERDUE: "late", timeliness.NO_DUE_DATE: "no_due_date"}
 
-def effective_late():
-    return case(
-        (Dossier.late.is_not(None), Dossier.late),
-        (and_(Dossier.returned_at.is_not(None), Dossier.due_at.is_not(None)), Dossier.returned_at > Dossier.due_at),
-        else_=None,
-    )
+
+def dossier_timeliness():
+    """Each dossier's classification today, as SQL (what its page shows)."""
+    today = clock.local_today()
+    return timeliness.classified(today, today)
 
 
 def _between(column, date_from: date | None, date_to: date | None) -> list:
@@ -46,34 +55,34 @@ def dossier_figures(where: list, group_by, date_from: date | None, date_to: date
     """Figures per value of `group_by` (a Dossier column), for dossiers matching `where`."""
     counts: dict = defaultdict(lambda: defaultdict(int))
     received = db.session.execute(
-        select(group_by, func.count()).where(*where, Dossier.cancelled.is_(False),
+        select(group_by, func.count()).where(*where, timeliness.not_cancelled_by(date_to),
                                              *_between(Dossier.received_day, date_from, date_to))
         .group_by(group_by))
     for key, n in received:
         counts[key]["received"] += n
-    late = effective_late()
+    classification = dossier_timeliness()
     rated = case((and_(Rating.id.is_not(None), Rating.flag_reason.is_(None)), 1), else_=0)
     returned = db.session.execute(
-        select(group_by, late, func.count(), func.sum(rated))
+        select(group_by, classification, func.count(), func.sum(rated))
         .select_from(Dossier).outerjoin(Rating, Rating.dossier_id == Dossier.id)
-        .where(*where, *_between(Dossier.returned_day, date_from, date_to))
-        .group_by(group_by, late))
-    for key, is_late, n, n_rated in returned:
+        .where(*where, timeliness.not_cancelled_by(date_to), *_between(Dossier.returned_day, date_from, date_to))
+        .group_by(group_by, classification))
+    for key, kind, n, n_rated in returned:
         figures = counts[key]
         figures["returned"] += n
         figures["rated"] += int(n_rated or 0)
-        if is_late is not None:
-            figures["late" if is_late else "on_time"] += n
+        if kind in FIGURE_OF:
+            figures[FIGURE_OF[kind]] += n
     min_level = current_app.config["SATISFIED_MIN_LEVEL"]
     satisfied = case((Rating.overall >= min_level, 1), else_=0)
     by_timeliness = db.session.execute(
-        select(group_by, late, func.count(), func.sum(satisfied))
+        select(group_by, classification, func.count(), func.sum(satisfied))
         .select_from(Rating).join(Dossier, Rating.dossier_id == Dossier.id)
         .where(*where, Rating.flag_reason.is_(None), *_between(Rating.local_day, date_from, date_to))
-        .group_by(group_by, late))
-    for key, is_late, n, n_satisfied in by_timeliness:
-        if is_late is not None:
-            prefix = "late" if is_late else "on_time"
+        .group_by(group_by, classification))
+    for key, kind, n, n_satisfied in by_timeliness:
+        prefix = FIGURE_OF.get(kind)
+        if prefix in ("on_time", "late"):
             counts[key][f"{prefix}_ratings"] += n
             counts[key][f"{prefix}_satisfied"] += int(n_satisfied or 0)
     return counts
@@ -95,6 +104,7 @@ def publish(raw: dict) -> dict:
         "dossiers_returned": returned,
         "dossiers_on_time": on_time,
         "dossiers_late": late,
+        "dossiers_no_due_date": raw.get("no_due_date", 0),
         "on_time_pct": None if on_time_pct is None else round(on_time_pct, 2),
         "dossiers_rated": rated,
         "response_rate": None if response_rate is None else round(response_rate, 2),

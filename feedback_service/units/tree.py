@@ -16,7 +16,7 @@ their own unit id, so its history stays attributable to it.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from ..audit import audit
 from ..extensions import db
@@ -32,6 +32,32 @@ def subtree_ids(unit_id: int) -> list[int]:
     # UNION, not UNION ALL: a cycle in bad data ends the walk instead of looping.
     tree = tree.union(select(Unit.id).where(UNIT_ABOVE == tree.c.id))
     return list(db.session.scalars(select(tree.c.id)))
+
+
+# Deeper than any real tree (province → district → commune is 2): a cycle in bad data ends here.
+_MAX_TIERS = 10
+
+
+def tier(unit_id: int) -> int:
+    """How many tiers of units standing on their own are below the unit: 0 for a commune
+    (nothing below it, or only what was merged into it), 1 for a province over communes."""
+    tree = select(Unit.id, literal(0).label("depth")).where(Unit.id == unit_id).cte("tiers", recursive=True)
+    tree = tree.union_all(select(Unit.id, tree.c.depth + 1).where(
+        UNIT_ABOVE == tree.c.id, Unit.successor_id.is_(None), tree.c.depth < _MAX_TIERS))
+    return int(db.session.scalar(select(func.max(tree.c.depth))) or 0)
+
+
+def tiers() -> dict[int, int]:
+    """`tier` of every unit standing on its own, from one read of the tree: each unit
+    lifts every unit above it to at least its distance from them."""
+    above = dict(db.session.execute(select(Unit.id, UNIT_ABOVE).where(Unit.successor_id.is_(None))).all())
+    height = dict.fromkeys(above, 0)
+    for unit_id in above:
+        current, depth = above[unit_id], 1
+        while current in height and depth <= _MAX_TIERS:
+            height[current] = max(height[current], depth)
+            current, depth = above[current], depth + 1
+    return height
 
 
 def units_above(unit_id: int) -> list[int]:

@@ -5,7 +5,7 @@ none, so they read the published copy of reports; make a key with
 `flask clients create … --scope reports` for a system that needs the internal copy.
 
 Revision ID: b15c2e3f4a02
-Revises: 7e4b2d9c1a63
+Revises: b14a0f1d2c01
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b15c2e3f4a02'
-down_revision = '7e4b2d9c1a63'
+down_revision = 'b14a0f1d2c01'
 branch_labels = None
 depends_on = None
 

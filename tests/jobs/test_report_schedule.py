@@ -20,11 +20,13 @@ from feedback_service.reports import filing, schedule
 from feedback_service.reports.periods import parse_period
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-# 2026-Q3 ends on Wednesday 30 September; due 3 working days later (Monday 5 October),
-# reminded on the day before that's one (Friday 2 October).
+# 2026-Q3 ends on Wednesday 30 September; a commune's report is due 3 working days later
+# (Monday 5 October), reminded on the working day before (Friday 2 October); the province's
+# 2 working days after its communes' (Wednesday 7 October), reminded on Tuesday 6 October.
 Q3_CLOSED = datetime(2026, 10, 1, 9, 0, tzinfo=HANOI)
 Q3_REMINDER_DAY = datetime(2026, 10, 2, 9, 0, tzinfo=HANOI)
-Q3_DEADLINE_PASSED = datetime(2026, 10, 6, 9, 0, tzinfo=HANOI)
+Q3_DEADLINE_PASSED = datetime(2026, 10, 6, 9, 0, tzinfo=HANOI)      # the communes'; the province's reminder day
+Q3_PROVINCE_DEADLINE_PASSED = datetime(2026, 10, 8, 9, 0, tzinfo=HANOI)
 MANAGERS = ["chair@thucphan.test", "other@nungtricao.test", "so@caobang.test", "vanphong@caobang.test"]
 
 
@@ -104,15 +106,23 @@ def test_reminders_go_once_to_units_whose_report_is_draft_or_returned(scene):
     with clock.running_from(Q3_REMINDER_DAY):
         filing.review(filing.latest(other, q3), users["so"], accept=False, comment="Thiếu số liệu quý")
         reminded = schedule.prepare_closed_periods()
-        inbox.wait_for(7)
+        inbox.wait_for(6)
         again = schedule.prepare_closed_periods()
-    assert reminded[0].reminded == ["01273", "01279", "04"] and reminded[0].notified == []
-    assert again[0].reminded == [] and len(inbox.messages) == 7
+    # Changed with the per-tier deadlines: the communes are reminded now, the province later.
+    assert reminded[0].reminded == ["01273", "01279"] and reminded[0].notified == []
+    assert again[0].reminded == [] and len(inbox.messages) == 6
     reminders = inbox.messages[4:]
-    assert sorted(to for m in reminders for to in m["X-Envelope-To"].split(", ")) == MANAGERS
+    assert sorted(to for m in reminders for to in m["X-Envelope-To"].split(", ")) == MANAGERS[:2]
     assert all(m["Subject"].startswith("Nhắc nộp báo cáo Quý III/2026 — hạn 05/10/2026") for m in reminders)
-    # After the deadline nobody is told anything more.
+    # Past the communes' deadline the province, due two working days after them, is reminded.
     with clock.running_from(Q3_DEADLINE_PASSED):
+        province_day = schedule.prepare_closed_periods()
+        inbox.wait_for(7)
+    assert province_day[0].reminded == ["04"] and province_day[0].mailed is True
+    assert inbox.messages[6]["Subject"].startswith("Nhắc nộp báo cáo Quý III/2026 — hạn 07/10/2026")
+    assert sorted(inbox.messages[6]["X-Envelope-To"].split(", ")) == MANAGERS[2:]
+    # After every deadline nobody is told anything more.
+    with clock.running_from(Q3_PROVINCE_DEADLINE_PASSED):
         late = schedule.prepare_closed_periods()
     assert late[0].mailed is False and len(inbox.messages) == 7
 
@@ -124,7 +134,9 @@ def test_a_draft_first_noticed_on_the_reminder_day_is_mailed_once_not_twice(scen
         inbox.wait_for(3)
     assert outcome.notified == ["01273", "01279", "04"] and outcome.reminded == []
     assert inbox.recipients() == MANAGERS
-    assert all(d.reminded_at is not None for d in db.session.query(ReportDraft))
+    # The communes' reminder day: their "ready" mail was their reminder; the province's comes later.
+    assert {d.unit.code: d.reminded_at is not None for d in db.session.query(ReportDraft)} == {
+        "01273": True, "01279": True, "04": False}
 
 
 @pytest.mark.postgres_too
@@ -192,16 +204,19 @@ def test_a_failed_send_releases_the_claim_for_the_next_run(make_app):
      {"2026-11": ("2026-12-03", True)}),
     (datetime(2026, 12, 1, 0, 30, tzinfo=HANOI), None,
      {"2026-11/official": ("2026-11-18", False), "2026-Q3/official": ("2026-09-17", False),
-      "2026-H1/official": ("2026-06-17", False), "2025/official": ("2025-12-17", False)}),
+      "2026-H1/official": ("2026-06-17", False), "2026-9M/official": ("2026-09-17", False),
+      "2025/official": ("2025-12-17", False)}),
     # New Year's Eve: the official month, quarter and year all closed on 14 December; past due.
     (datetime(2026, 12, 31, 22, 0, tzinfo=HANOI), None,
      {"2026-12/official": ("2026-12-17", False), "2026-Q4/official": ("2026-12-17", False),
-      "2026-H1/official": ("2026-06-17", False), "2026/official": ("2026-12-17", False)}),
+      "2026-H1/official": ("2026-06-17", False), "2026-9M/official": ("2026-09-17", False),
+      "2026/official": ("2026-12-17", False)}),
     # Mùng 1 Tết: the official February (15/1–14/2) closed on a Saturday before the Tết
     # holiday (16–20/2), so it is due Wednesday 25 February, and mailed now.
     (datetime(2026, 2, 17, 9, 0, tzinfo=HANOI), None,
      {"2026-02/official": ("2026-02-25", True), "2025-Q4/official": ("2025-12-17", False),
-      "2025-H1/official": ("2025-06-18", False), "2025/official": ("2025-12-17", False)}),
+      "2025-H1/official": ("2025-06-18", False), "2025-9M/official": ("2025-09-17", False),
+      "2025/official": ("2025-12-17", False)}),
 ])
 def test_what_closes_on_the_days_the_calendar_bites(make_app, moment, periods, expected):
     with smtp_server() as (port, inbox):
@@ -241,3 +256,23 @@ def test_a_bad_schedule_setting_is_named():
     with pytest.raises(schedule.ScheduleSettingInvalid, match="'week'"):
         schedule.scheduled_kinds("month/official, week")
     assert schedule.scheduled_kinds(" month/official,quarter , month/official") == [("month", True), ("quarter", False)]
+    assert schedule.scheduled_kinds("nine_months/official, nine_months") == [("nine_months", True),
+                                                                              ("nine_months", False)]
+
+
+def test_a_period_missed_while_the_scheduler_was_down_is_prepared_when_it_is_back(make_app):
+    app = make_app(REPORT_SCHEDULED_PERIODS="month", REPORT_CATCH_UP_DAYS=62)
+    with app.app_context():
+        tree()
+        # Monday 2 November: October has closed, and September (33 days ago) never had its drafts.
+        with clock.running_from(datetime(2026, 11, 2, 9, 0, tzinfo=HANOI)):
+            first = schedule.prepare_closed_periods()
+        assert [(o.period, len(o.prepared)) for o in first] == [("2026-09", 3), ("2026-10", 3)]
+        # Down from then until 5 January: November closed unseen; December is the latest closed.
+        with clock.running_from(datetime(2027, 1, 5, 9, 0, tzinfo=HANOI)):
+            back = schedule.prepare_closed_periods()
+            again = schedule.prepare_closed_periods()
+        # October (66 days ago) is beyond the look-back; November is caught up, oldest first.
+        assert [(o.period, len(o.prepared)) for o in back] == [("2026-11", 3), ("2026-12", 3)]
+        assert [(o.period, o.prepared) for o in again] == [("2026-12", [])]
+        assert sorted({period for _, period in drafts()}) == ["2026-09", "2026-10", "2026-11", "2026-12"]

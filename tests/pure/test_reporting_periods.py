@@ -26,6 +26,7 @@ def span(label):
     ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), "Quý IV/2026"),
     ("2026-H1", date(2026, 1, 1), date(2026, 6, 30), "6 tháng đầu năm 2026"),
     ("2026-H2", date(2026, 7, 1), date(2026, 12, 31), "6 tháng cuối năm 2026"),
+    ("2026-9M", date(2026, 1, 1), date(2026, 9, 30), "9 tháng đầu năm 2026"),
     ("2026", date(2026, 1, 1), date(2026, 12, 31), "Năm 2026"),
 ])
 def test_calendar_forms(label, first, last, title):
@@ -41,6 +42,8 @@ def test_calendar_forms(label, first, last, title):
      "Quý III/2026 (kỳ báo cáo 15/06/2026 – 14/09/2026)"),
     ("2026-H1/official", date(2025, 12, 15), date(2026, 6, 14),
      "6 tháng đầu năm 2026 (kỳ báo cáo 15/12/2025 – 14/06/2026)"),
+    ("2026-9M/official", date(2025, 12, 15), date(2026, 9, 14),
+     "9 tháng đầu năm 2026 (kỳ báo cáo 15/12/2025 – 14/09/2026)"),
     ("2026/official", date(2025, 12, 15), date(2026, 12, 14),
      "Năm 2026 (kỳ báo cáo 15/12/2025 – 14/12/2026)"),
 ])
@@ -151,6 +154,50 @@ def test_no_official_second_half_contains_a_day():
             period_containing(day, "half", official=True)
 
 
+# --- nine months (NĐ 09/2019 "9 tháng") ----------------------------------------------------
+
+@pytest.mark.parametrize("day, official, label", [
+    (date(2026, 1, 1), False, "2026-9M"),
+    (date(2026, 9, 30), False, "2026-9M"),
+    (date(2025, 12, 15), True, "2026-9M/official"),   # the official nine months begin in December
+    (date(2026, 9, 14), True, "2026-9M/official"),
+    (date(2028, 2, 29), True, "2028-9M/official"),
+])
+def test_nine_months_containing(day, official, label):
+    p = period_containing(day, "nine_months", official)
+    assert p.label == label and p.date_from <= day <= p.date_to and p == parse_period(label)
+
+
+@pytest.mark.parametrize("day, official", [
+    (date(2026, 10, 1), False), (date(2026, 12, 31), False),
+    (date(2026, 9, 15), True), (date(2026, 12, 14), True),
+])
+def test_no_nine_months_hold_the_rest_of_the_year(day, official):
+    with pytest.raises(PeriodInvalid, match="no nine-month period holds"):
+        period_containing(day, "nine_months", official)
+
+
+@pytest.mark.parametrize("day, official, label", [
+    (date(2026, 9, 30), False, "2025-9M"),
+    (date(2026, 10, 1), False, "2026-9M"),           # closes on the 30th of September
+    (date(2027, 1, 1), False, "2026-9M"),
+    (date(2026, 9, 14), True, "2025-9M/official"),
+    (date(2026, 9, 15), True, "2026-9M/official"),   # closes on the 14th of September
+    (date(2026, 12, 15), True, "2026-9M/official"),  # the next official year has begun, its 9M has not closed
+    (date(2027, 9, 14), True, "2026-9M/official"),
+])
+def test_nine_months_last_closed(day, official, label):
+    p = last_closed(day, "nine_months", official)
+    assert p.label == label and p.date_to < day
+
+
+def test_the_official_nine_months_are_the_first_three_official_quarters():
+    nine = parse_period("2026-9M/official")
+    assert nine.date_from == parse_period("2026-Q1/official").date_from
+    assert nine.date_to == parse_period("2026-Q3/official").date_to
+    assert parse_period("2026-9M").date_to == parse_period("2026-Q3").date_to
+
+
 # --- last_closed ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("day, kind, official, label", [
@@ -230,6 +277,7 @@ def test_years_2000_to_2099():
     " 2026-11", "2026-11 ", "2026-11\n", "26-11", "02026", "2026-011", "2026/11", "2026-W03",
     "２０２６-11", "٢٠٢٦", "2026-1１", "2026-Q３",  # non-ASCII digits
     "2026-11-01", "Q3-2026", "2026Q3", "2026-Q", "2026-H", "official", "/official",
+    "2026-9m", "2026-9M/Official", "2026-09M", "2026-M9", "2026-6M", "2026-9M ",  # nine months: one spelling
 ])
 def test_rejected_forms(text):
     with pytest.raises(PeriodInvalid) as caught:
@@ -249,7 +297,7 @@ def test_unknown_kind_and_a_moment_are_rejected():
     with pytest.raises(PeriodInvalid):
         period_containing(date(2026, 5, 1), "week", official=False)
     with pytest.raises(PeriodInvalid):
-        last_closed(date(2026, 5, 1), "nine_months", official=True)
+        last_closed(date(2026, 5, 1), "fortnight", official=True)
     # a moment is not a day: which zone's day would it be?
     with pytest.raises(TypeError):
         period_containing(datetime(2026, 5, 1, 12), "month", official=False)

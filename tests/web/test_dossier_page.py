@@ -10,6 +10,7 @@ import pytest
 from factories import counter, officer, tree
 from sqlalchemy import select
 
+from feedback_service import clock
 from feedback_service.dossiers.tokens import dossier_token
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating
@@ -76,16 +77,30 @@ def test_form_shows_what_is_being_rated(client, dossier):
     assert "<script" not in html
 
 
+# Looked at on Tuesday 20 October 2026 at 10:00 in Hà Nội (03:00 UTC): on time and late are
+# judged by local days (dossiers/timeliness.py), the definition the summary API and the reports use.
+LOOKED_AT = datetime(2026, 10, 20, 3, tzinfo=timezone.utc)
+ON_THE_20TH = datetime(2026, 10, 20, 1, tzinfo=timezone.utc)   # 08:00 local, before the page is looked at
+
+
 @pytest.mark.parametrize("fields, expected", [
-    ({"late": False}, "Đúng hạn"),
-    ({"due_at": NOW - timedelta(days=2), "returned_at": NOW - timedelta(days=1)}, "Trễ hạn"),
-    ({"due_at": NOW - timedelta(days=1), "returned_at": NOW - timedelta(days=2)}, "Đúng hạn"),
-    ({"due_at": NOW - timedelta(hours=1)}, "Trễ hạn"),  # not returned, already overdue
-    ({"due_at": NOW + timedelta(days=5)}, None),  # not returned, not due: not known yet
+    ({"late": False, "returned_at": LOOKED_AT - timedelta(days=1)}, "Đúng hạn"),   # the e-system's flag wins
+    ({"late": True, "returned_at": LOOKED_AT - timedelta(days=9)}, "Trễ hạn"),
+    ({"due_at": LOOKED_AT - timedelta(days=2), "returned_at": LOOKED_AT - timedelta(days=1)}, "Trễ hạn"),
+    ({"due_at": LOOKED_AT - timedelta(days=1), "returned_at": LOOKED_AT - timedelta(days=2)}, "Đúng hạn"),
+    # Due at 08:00 on the 20th, returned at 09:55 on the 20th: the same local day, so on time.
+    ({"due_at": ON_THE_20TH, "returned_at": LOOKED_AT - timedelta(minutes=5)}, "Đúng hạn"),
+    ({"due_at": LOOKED_AT - timedelta(days=1)}, "Trễ hạn"),  # not returned, its due day is over
+    ({"due_at": ON_THE_20TH}, None),  # not returned, due today: not late until the day is over
+    ({"due_at": LOOKED_AT + timedelta(days=5)}, None),  # not returned, not due: not known yet
+    ({"late": False}, None),  # still out: the flag says not late, which is not "on time" yet
+    ({"returned_at": LOOKED_AT - timedelta(days=1)}, None),  # no due date: neither, never taken for on time
 ])
 def test_on_time_or_late_when_known(client, place, fields, expected):
     commune, desk, _ = place
-    html = client.get(url(make_dossier(commune, desk, **fields))).get_data(as_text=True)
+    received = datetime(2026, 10, 1, 2, tzinfo=timezone.utc)
+    with clock.running_from(LOOKED_AT):
+        html = client.get(url(make_dossier(commune, desk, received_at=received, **fields))).get_data(as_text=True)
     shown = [label for label in ("Đúng hạn", "Trễ hạn") if label in html]
     assert shown == ([expected] if expected else [])
 

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from dashboard_helpers import make_user
+from dossier_helpers import dossier, local, rate
 from factories import counter, create_key, officer, tree
 from sqlalchemy import func, select
 
 from feedback_service import clock
-from feedback_service.clock import local_day
 from feedback_service.extensions import db
 from feedback_service.models import AuditEntry, Dossier, PendingFold, Rating, ReportVersion, Unit, User
 from feedback_service.reports import filing, integrity
@@ -28,38 +28,9 @@ from feedback_service.summaries.fold import fold_all
 
 pytestmark = pytest.mark.postgres_too
 
-HANOI = timezone(timedelta(hours=7))
 QUARTER = parse_period("2026-Q3")
 AFTER_QUARTER = datetime(2026, 10, 2, 3, tzinfo=timezone.utc)   # 10:00 on Friday 2 October, local
 AFTER_DEADLINE = datetime(2026, 10, 9, 3, tzinfo=timezone.utc)  # deadline: 3 working days after 30 Sep = 5 Oct
-
-
-def local(y, m, d, hh=9, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=HANOI).astimezone(timezone.utc)
-
-
-def dossier(desk, code, received, *, due=None, returned=None, late=None, channel="in_person",
-            cancelled=False, procedure=("1.001", "Đăng ký khai sinh")) -> Dossier:
-    row = Dossier(code=code, unit_id=desk.unit_id, counter_id=desk.id, procedure_code=procedure[0],
-                  procedure_name=procedure[1], channel=channel, received_at=received,
-                  received_day=local_day(received), due_at=due, returned_at=returned,
-                  returned_day=local_day(returned) if returned else None, late=late, cancelled=cancelled)
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-def rate(desk, overall, moment, *, about=None, conduct=None, flag=None, channel=None, who=None) -> Rating:
-    rating = Rating(submitted_at=moment, local_day=local_day(moment), unit_id=desk.unit_id, counter_id=desk.id,
-                    officer_id=who.id if who else None, dossier_id=about.id if about else None,
-                    verified=about is not None, channel=channel or ("dossier_qr" if about else "counter_qr"),
-                    instrument_version="sipas-6biet-v1", overall=overall,
-                    conduct=conduct or {"greet": True}, elements={"access": overall}, flag_reason=flag)
-    db.session.add(rating)
-    db.session.flush()
-    db.session.add(PendingFold(rating_id=rating.id))
-    db.session.commit()
-    return rating
 
 
 @pytest.fixture
@@ -117,8 +88,10 @@ def test_tthc_results_follow_bieu_ii06a(scene):
     table = report["tthc_results"]
     # In the quarter: C1 (carried over), O1 (online), L1 L2 L3 E1 P2 P3 (in person), P1 (post).
     assert table["received"] == {"total": 9, "online": 1, "in_person": 7, "carried_over": 1}
-    assert table["resolved"] == {"total": 6, "early": 1, "on_time": 2, "late": 3}
-    assert table["pending"] == {"total": 3, "within_time": 1, "overdue": 2}
+    assert table["resolved"] == {"total": 6, "early": 1, "on_time": 2, "late": 3, "no_due_date": 0}
+    assert table["pending"] == {"total": 3, "within_time": 1, "overdue": 2, "no_due_date": 0}
+    # X1 was cancelled before cancellations had a date: in no period at all.
+    assert table["cancelled"] == 0
     by_procedure = {row["procedure_code"]: row for row in table["procedures"]}
     assert by_procedure["2.002"]["received"] == {"total": 1, "online": 1, "in_person": 0, "carried_over": 0}
     assert by_procedure["1.001"]["resolved"]["late"] == 3
@@ -276,14 +249,25 @@ def test_submission_rules(scene, runner):
 
 
 def test_not_reported_after_the_deadline(scene):
-    commune = Unit.by_code("01273")
-    with clock.running_from(AFTER_QUARTER):
-        assert filing.standing(commune, QUARTER).status == "draft"
-        assert filing.deadline(QUARTER).isoformat() == "2026-10-05"   # Wed 30 Sep + 3 working days
-    with clock.running_from(AFTER_DEADLINE):
-        standing = filing.standing(commune, QUARTER)
+    # Changed with the per-tier deadlines: only official periods must be filed (a calendar
+    # quarter never reads "not reported"), and a province is due after its communes.
+    commune, province = Unit.by_code("01273"), Unit.by_code("04")
+    official = parse_period("2026-Q3/official")           # ends Monday 14 September
+    with clock.running_from(local(2026, 9, 16)):
+        assert filing.standing(commune, official).status == "draft"
+        assert filing.deadline(official, commune).isoformat() == "2026-09-17"   # + 3 working days
+        assert filing.deadline(official, province).isoformat() == "2026-09-21"  # + 2 more (a weekend between)
+    with clock.running_from(local(2026, 9, 18)):
+        standing = filing.standing(commune, official)
         assert (standing.status, standing.late) == ("not_reported", True)
-        assert filing.live_document(commune, QUARTER)["status"] == "not_reported"
+        assert filing.live_document(commune, official)["status"] == "not_reported"
+        assert filing.standing(province, official).status == "draft"            # not due yet
+    with clock.running_from(AFTER_DEADLINE):
+        assert filing.standing(province, official).status == "not_reported"
+        assert filing.deadline(QUARTER).isoformat() == "2026-10-05"  # Wed 30 Sep + 3 working days
+        calendar = filing.standing(commune, QUARTER)
+        assert (calendar.status, calendar.late) == ("draft", False)
+        assert filing.live_document(commune, QUARTER)["status"] == "draft"
 
 
 def test_report_api_is_scoped_and_validated(scene, client, runner):

@@ -89,13 +89,22 @@ def without_withheld(figure):
 
 
 def bieu_ii_06a(dossiers, codes: set[str]):
-    """Biểu II.06a and the QĐ 766 indicators from the dossiers as registered, by the issue's words."""
+    """Biểu II.06a and the QĐ 766 indicators from the dossiers as registered, by the issue's words.
+
+    The scene's dossiers are finished when returned (resolved_at = returned_at) and its
+    cancelled ones carry no date (cancelled from the start: in no period)."""
     received = dict.fromkeys(("total", "online", "in_person", "carried_over"), 0)
-    resolved = dict.fromkeys(("total", "early", "on_time", "late"), 0)
-    pending = dict.fromkeys(("total", "within_time", "overdue"), 0)
+    resolved = dict.fromkeys(("total", "early", "on_time", "late", "no_due_date"), 0)
+    pending = dict.fromkeys(("total", "within_time", "overdue", "no_due_date"), 0)
     complained = 0
     for d in dossiers:
-        if d.unit_code not in codes or d.cancelled or d.received_day > QUARTER_TO:
+        if d.unit_code not in codes or d.cancelled:
+            continue
+        # A negative rating counts in the period of its own day, whatever became of the dossier.
+        if d.rating_day is not None and QUARTER_FROM <= d.rating_day <= QUARTER_TO and not d.rating_flagged \
+                and d.rating_negative:
+            complained += 1
+        if d.received_day > QUARTER_TO:
             continue
         if d.returned_day is not None and d.returned_day < QUARTER_FROM:
             continue  # done before the quarter began
@@ -105,28 +114,31 @@ def bieu_ii_06a(dossiers, codes: set[str]):
             received["online" if d.channel == "online" else "in_person"] += 1
         received["total"] += 1
         if d.returned_day is not None and d.returned_day <= QUARTER_TO:
-            late = d.late if d.late is not None else (d.due_day is not None and d.returned_day > d.due_day)
-            kind = "late" if late else "early" if d.due_day and d.returned_day < d.due_day else "on_time"
+            if d.late is None and d.due_day is None:
+                kind = "no_due_date"    # counted apart, never taken for on time
+            elif d.late if d.late is not None else d.returned_day > d.due_day:
+                kind = "late"
+            else:
+                kind = "early" if d.due_day and d.returned_day < d.due_day else "on_time"
             resolved[kind] += 1
             resolved["total"] += 1
         else:
-            # Judged on the quarter's last day: its due day had ended, or not yet.
-            overdue = d.due_day is not None and d.due_day <= QUARTER_TO
-            pending["overdue" if overdue else "within_time"] += 1
+            # Judged on the quarter's last day: its due day had ended, or not yet, or it has none.
+            kind = "no_due_date" if d.due_day is None else "overdue" if d.due_day <= QUARTER_TO else "within_time"
+            pending[kind] += 1
             pending["total"] += 1
-        if d.rating_day is not None and d.rating_day <= QUARTER_TO and not d.rating_flagged and d.rating_negative:
-            complained += 1
     handled = resolved["total"] + pending["total"]
     overdue = resolved["late"] + pending["overdue"]
     tthc = max(0.0, 100 - 100 * (overdue + complained) / handled)
+    judged = resolved["early"] + resolved["on_time"] + resolved["late"]
     indicators = {
-        "on_time_pct": round(100 * (resolved["early"] + resolved["on_time"]) / resolved["total"], 2),
+        "on_time_pct": round(100 * (resolved["early"] + resolved["on_time"]) / judged, 2),
         "overdue_pct": round(100 * overdue / handled, 2),
         "complained_pct": round(100 * complained / handled, 2),
         "tthc_satisfaction_pct": round(tthc, 2),
         "points": round(FULL_POINTS * min(1.0, tthc / FULL_AT), 2),
     }
-    return {"received": received, "resolved": resolved, "pending": pending}, indicators
+    return {"received": received, "resolved": resolved, "pending": pending, "cancelled": 0}, indicators
 
 
 def test_bieu_ii_06a_and_the_766_indicators_agree_with_the_dossiers_as_registered(scene, client):
@@ -149,6 +161,12 @@ def test_bieu_ii_06a_and_the_766_indicators_agree_with_the_dossiers_as_registere
     # Every column is exercised by the scene.
     table = province["tthc_results"]
     assert all(table[section][key] > 0 for section in ("received", "resolved", "pending") for key in table[section])
+    # The unit's own desk and its children add up to the unit (a province registers no dossiers itself here).
+    rows = [table["own"], *table["children"]]
+    for section in ("received", "resolved", "pending"):
+        for key in table[section]:
+            assert sum(row[section][key] for row in rows) == table[section][key], (section, key)
+    assert table["own"]["code"] == "04" and table["own"]["received"]["total"] == 0
 
 
 def test_a_submitted_report_verifies_breaks_when_altered_and_stays_as_submitted(scene, client, app, runner,
@@ -265,6 +283,6 @@ def test_the_quarterly_xlsx_agrees_with_the_json_report_the_summary_api_and_the_
     for code, members in groups(built).items():
         kind = "Đơn vị" if code == "04" else "Đơn vị trực thuộc"
         expected, _ = bieu_ii_06a(built.dossiers, members)
-        for section, counts in expected.items():
-            for name, n in counts.items():
+        for section in ("received", "resolved", "pending"):
+            for name, n in expected[section].items():
                 assert by_code[(kind, code)][f"{section}.{name}"] == n, (code, section, name)

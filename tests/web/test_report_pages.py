@@ -93,10 +93,10 @@ def versions_stored() -> int:
     return db.session.scalar(select(func.count()).select_from(ReportVersion))
 
 
-def submit_as(app, username: str, unit_code: str = "01273"):
+def submit_as(app, username: str, unit_code: str = "01273", period: str = PERIOD):
     client = logged_in(app, username)
-    response = client.post(f"/dashboard/units/{unit_code}/reports/{PERIOD}/submit",
-                           data={"csrf_token": csrf_token(client, f"/dashboard/units/{unit_code}/reports/{PERIOD}")})
+    response = client.post(f"/dashboard/units/{unit_code}/reports/{period}/submit",
+                           data={"csrf_token": csrf_token(client, f"/dashboard/units/{unit_code}/reports/{period}")})
     assert response.status_code == 302, response.status_code
     return client
 
@@ -116,6 +116,9 @@ def test_the_report_page_shows_every_section(app, world):
         cells = dict(re.findall(r'data-col="([a-z_.]+)">(\d+)<', unit_row))
         assert cells["received.total"] == "2" and cells["received.in_person"] == "2"
         assert cells["resolved.early"] == "1" and cells["pending.overdue"] == "1"
+        assert cells["resolved.no_due_date"] == "0" and cells["cancelled"] == "0"
+        own_row = re.search(r'<tr data-tthc="own">.*?</tr>', html, re.S).group(0)
+        assert "Tại chính đơn vị" in own_row and 'data-col="received.total">2<' in own_row
         assert "Nguyễn Văn An" in html  # officers: internal page, shown
         assert "sipas_index" in html  # the method section
 
@@ -135,6 +138,11 @@ def test_the_period_picker_links_to_report_urls(app, world):
         assert "2026-H2/official" not in html
         official = html_of(logged_in(app, "chu-tich"), "/dashboard/units/01273/reports/2026-Q4/official")
         assert "15/09/2026" in official and "14/12/2026" in official
+        # The first nine months, calendar and official (NĐ 09/2019 "9 tháng").
+        for label in ("2026-9M", "2026-9M/official"):
+            assert f'href="/dashboard/units/01273/reports/{label}"' in html, label
+        nine = html_of(logged_in(app, "chu-tich"), "/dashboard/units/01273/reports/2026-9M/official")
+        assert "9 tháng đầu năm 2026" in nine and "15/12/2025" in nine and "14/09/2026" in nine
 
 
 @pytest.mark.parametrize("label", ["2026-13", "2026-q3", "2026-H2/official", "1999", "tháng-10", "2026-10/official/x"])
@@ -237,21 +245,27 @@ def test_the_province_returns_then_accepts(app, world):
 
 
 def test_the_board_shows_who_has_not_submitted(app, world):
-    with clock.running_from(AFTER):
-        submit_as(app, "chu-tich")
+    # Changed when calendar periods stopped reading "not reported" (nobody must file them):
+    # the board is read for an official month, 15 October – 14 November, due Wednesday 18 November.
+    official = "2026-11/official"
+    with clock.running_from(datetime(2026, 11, 16, 9, 0, tzinfo=HANOI)):
+        submit_as(app, "chu-tich", period=official)
     with clock.running_from(LATE):
-        assert clock.local_today() > filing.deadline(parse_period(PERIOD))
+        assert clock.local_today() > filing.deadline(parse_period(official))
         reviewer = logged_in(app, "so-noi-vu")
-        board = html_of(reviewer, f"/dashboard/units/04/reports?period={PERIOD}")
+        board = html_of(reviewer, f"/dashboard/units/04/reports?period={official}")
         own = re.search(r'<tr data-unit="01273".*?</tr>', board, re.S).group(0)
         other = re.search(r'<tr data-unit="01279".*?</tr>', board, re.S).group(0)
-        assert 'data-status="submitted"' in own and "02/11/2026" in own
+        assert 'data-status="submitted"' in own and "16/11/2026" in own
         assert 'data-status="not_reported"' in other and "Chưa báo cáo" in other
         assert 'id="count-not_reported" data-value="1"' in board and 'id="count-submitted" data-value="1"' in board
         assert 'id="count-late" data-value="0"' in board
+        # The calendar month past the same deadline: nobody must file it, so nobody is "not reported".
+        calendar = html_of(reviewer, f"/dashboard/units/04/reports?period={PERIOD}")
+        assert 'id="count-not_reported" data-value="0"' in calendar
         # 01279 submits now, after the deadline: late.
-        submit_as(app, "chu-tich-khac", "01279")
-        board = html_of(reviewer, f"/dashboard/units/04/reports?period={PERIOD}")
+        submit_as(app, "chu-tich-khac", "01279", period=official)
+        board = html_of(reviewer, f"/dashboard/units/04/reports?period={official}")
         assert 'id="count-late" data-value="1"' in board and 'id="count-submitted" data-value="2"' in board
 
 
@@ -288,7 +302,9 @@ def test_compilation_sums_counts_and_works_percentages_out_again(app):
     compiled = compile_snapshots([big, small])
     assert compiled["satisfaction"]["responses"] == 110 and compiled["satisfaction"]["overall"]["1"] == 20
     assert compiled["satisfaction"]["satisfaction_pct"] == round(100 * 90 / 110, 2)  # not the mean of 90 % and 0 %
-    assert compiled["tthc_results"]["resolved"] == {"total": 100, "early": 50, "on_time": 30, "late": 20}
+    # Snapshots filed before no_due_date was a column of its own compile with it as 0.
+    assert compiled["tthc_results"]["resolved"] == {"total": 100, "early": 50, "on_time": 30, "late": 20,
+                                                    "no_due_date": 0}
     indicators = compiled["indicators_766"]
     assert indicators["on_time_pct"] == 80.0 and indicators["overdue_pct"] == round(100 * 20 / 110, 2)
     assert indicators["tthc_satisfaction_pct"] == round(100 - 100 * 25 / 110, 2)
@@ -297,6 +313,10 @@ def test_compilation_sums_counts_and_works_percentages_out_again(app):
     live = json.loads(json.dumps(big))
     live["tthc_results"]["resolved"]["late"] = 11
     live["satisfaction"]["as_of"] = "2026-11-01T00:00:00+00:00"
+    assert differences_since(big, live) == [("tthc_results.resolved.late", 10, 11)]
+    # Figures added to the report after a snapshot was filed are not corrections of it.
+    live["tthc_results"]["resolved"]["no_due_date"] = 3
+    live["tthc_results"]["own"] = {"code": "A", "received": {"total": 0}}
     assert differences_since(big, live) == [("tthc_results.resolved.late", 10, 11)]
 
 
