@@ -243,8 +243,8 @@ ASSUMPTION_READINGS = {
                                        "%(value)s"),
     "REPORT_DEADLINE_TIER_WORKING_DAYS": _l("Số ngày làm việc mỗi cấp trên nộp sau cấp dưới liền kề: %(value)s"),
 }
-RESOLVED_BY_VALUES = {"finish": _l("ngày kết thúc xử lý trên hệ thống một cửa điện tử (finish)"),
-                      "return": _l("ngày trả kết quả cho người dân (return)")}
+RESOLVED_BY_VALUES = {"finish": _l("ngày kết thúc xử lý trên hệ thống một cửa điện tử"),
+                      "return": _l("ngày trả kết quả cho người dân")}
 
 
 def number(value: object) -> str:
@@ -322,10 +322,25 @@ def sentences(method: dict) -> list[tuple[object, Sentence]]:
     return out
 
 
+def _place(key: str) -> int:
+    """Where a key's sentence stands in its paragraph: in the order of the tables above,
+    whatever order the method's JSON was written or read back in (a JSON reader may sort
+    keys); what no table knows comes last, in the method's own order."""
+    section, _dot, name = key.partition(".")
+    order = {"source": 0, "scope": 1, "instrument_version": 2, "timezone": 3, "ratings_not_yet_counted": 4,
+             "satisfied_min_level": 5, "min_answers": 6, "excluded": 7, "small_cells": 8, "integrity": 9}
+    if section == "formulas" and name in FORMULA_WORDINGS:
+        return 100 + list(FORMULA_WORDINGS).index(name)
+    if section == "assumptions":
+        return 200 + (list(ASSUMPTION_READINGS).index(name) + 1 if name in ASSUMPTION_READINGS else 0)
+    return order.get(key, 1000)
+
+
 def paragraphs(method: dict) -> list[Paragraph]:
     """The method as titled paragraphs, in the current locale: source and scope, rules,
     formulas, assumptions, integrity, then whatever was shown as stored."""
-    said = sentences(method if isinstance(method, dict) else {})
+    said = sorted(sentences(method if isinstance(method, dict) else {}),
+                  key=lambda item: _place(item[1].key) if item[1].read else 1000)
     return [Paragraph(str(heading), tuple(s for h, s in said if h is heading))
             for heading in HEADINGS if any(h is heading for h, _s in said)]
 
