@@ -23,7 +23,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import ReportVersion, User
 from ..ratings.instrument import current_instrument
-from ..reports import filing, tthc_form
+from ..reports import filing, method_text, tthc_form
 from ..reports.audience import INTERNAL, AudienceRefused, copy_for, served_copy
 from ..reports.publishing import page_copy
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
@@ -179,7 +179,7 @@ def unit_report(code: str, period: str):
         element_labels={i["key"]: pick(i["label"]).split(":")[0] for i in instrument["elements"]["items"]},
         conduct_labels={i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
         channel_labels=CHANNEL_LABELS, flag_labels=FLAG_LABELS,
-        form=tthc_form.build(document), layout=tthc_form,
+        form=tthc_form.build(document), layout=tthc_form, method=method_text.paragraphs(document["method"]),
     )
 
 

@@ -4,7 +4,8 @@ sheet starts with, and each section of the report as one table.
 The tables are read mechanically from the served document (`filing.served_document`),
 leaf by leaf, so an export and the JSON report agree figure by figure by construction:
 a section's figures are listed as label, JSON key, value; a list (children, officers,
-Biểu II.06a rows) as a table whose second header row names each column's JSON key.
+Biểu II.06a rows) as a table whose second header row names each column's JSON key; the
+method as sentences (`method_text`), each beside the key it reads.
 The labels are Vietnamese, the language the report goes upward in.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from .. import clock
 from ..ratings.instrument import current_instrument
+from . import method_text
 
 STATUS_LABELS = {"draft": "Bản nháp (số liệu trực tiếp)", "submitted": "Đã nộp, chờ cấp trên xem xét",
                  "accepted": "Đã được cấp trên tiếp nhận", "returned": "Bị cấp trên trả lại",
@@ -48,13 +50,8 @@ _LABELS = {
     # tables
     "row": "Dòng", "code": "Mã", "name": "Tên", "kind": "Loại", "rank": "Xếp hạng",
     "dossiers_handled": "Hồ sơ đã xử lý", "unit_code": "Mã đơn vị",
-    # method
-    "source": "Nguồn số liệu", "instrument_version": "Phiên bản bộ câu hỏi", "timezone": "Múi giờ",
-    "scope": "Phạm vi", "satisfied_min_level": "Tính là hài lòng từ mức", "min_answers": "Số ý kiến tối thiểu",
-    "formulas": "Công thức", "small_cells": "Ô ít dữ liệu (dưới 5 ý kiến)", "withheld": "Không công bố (ít dữ liệu)", "ratings_not_yet_counted": "Ý kiến chưa được tổng hợp",
-    "integrity": "Toàn vẹn", "conduct_pct": "Tỷ lệ có (%) của mỗi hành vi", "complaints_on_time_pct":
-    "Tỷ lệ phản ánh trả lời đúng hạn (%)", "tthc_results": "Biểu II.06a",
-    "assumptions": "Giả định (thiết lập)", "value": "Giá trị", "meaning": "Ý nghĩa",
+    # disclosure (the children's rows and every figures object)
+    "small_cells": "Ô ít dữ liệu (dưới 5 ý kiến)", "withheld": "Không công bố (ít dữ liệu)",
 }
 
 
@@ -150,8 +147,15 @@ def sections(document: dict) -> list[Section]:
     if "officers" in document:
         parts.append(table_section("Cán bộ", "6 biết theo cán bộ (nội bộ, không công bố)",
                                    document["officers"], names))
-    parts.append(figures_section("Phương pháp", "Phương pháp tính", document["method"], names))
+    parts.append(method_section(document["method"]))
     return parts
+
+
+def method_section(method: dict) -> Section:
+    """The method as sentences (`method_text`), each beside the JSON key it reads."""
+    section = Section("Phương pháp", "Phương pháp tính", ["Mục", "Nội dung", "Khóa JSON"], ["heading", "text", "key"])
+    section.rows = method_text.file_rows(method)
+    return section
 
 
 def local_moment(iso: str | None) -> str:

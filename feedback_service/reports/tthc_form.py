@@ -8,8 +8,10 @@ numbered, dossiers sent without a field under "Khác") and a total row ("Tổng 
 numbered columns (1)…(11) under three headings (received: total, online, in person or
 by post, carried over; resolved: total, early, on time, late; pending: total, within
 time, overdue); then place and date and the sign-off (Người lập biểu; Thủ trưởng đơn
-vị, ký tên, đóng dấu). The column order and numbering follow DOMAIN.md §7; the
-circular's appendix could not be read here, so a change to them is made here only.
+vị, ký tên, đóng dấu). Where the report counts dossiers beside the columns (cancelled
+in the period, no due date), notes under the table reconcile the sums. The column order
+and numbering follow DOMAIN.md §7; the circular's appendix could not be read here, so a
+change to them is made here only.
 
 The counts are the document's (`tthc_results.fields` and the unit's own row), so the
 page and the files print exactly what the JSON report says. The place is the
@@ -55,6 +57,7 @@ PREPARED_BY = _l("Người lập biểu")
 PREPARED_NOTE = _l("(Ký, ghi rõ họ tên)")
 HEAD_OF_UNIT = _l("Thủ trưởng đơn vị")
 HEAD_NOTE = _l("(Ký tên, đóng dấu)")
+NOTES_HEADING = _l("Ghi chú:")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ class Form:
     provenance: str
     rows: list[FormRow] = field(default_factory=list)
     total: FormRow | None = None
+    # What the report counts beside the eleven columns, said where the columns do not add up.
+    notes: list[str] = field(default_factory=list)
 
 
 def counts_of(row: dict) -> list[int]:
@@ -150,7 +155,48 @@ def build(document: dict) -> Form:
                          row.get("field_name") if row.get("field_code") else str(OTHER_LABEL), counts_of(row))
                  for number, row in enumerate(fields, start=1)]
     form.total = FormRow(None, None, str(TOTAL), counts_of(results))
+    form.notes = notes(results, [(row.field_name, source) for row, source in zip(form.rows, fields)])
     return form
+
+
+def _number(section: str, key: str) -> str:
+    return f"({next(c.number for c in COLUMNS if (c.section, c.key) == (section, key))})"
+
+
+def _apart(row: dict, section: str | None) -> int:
+    """A row's dossiers counted beside the columns: cancelled (section None), or those of
+    `section` with no due date."""
+    if section is None:
+        return int(row.get("cancelled") or 0)
+    return int((row.get(section) or {}).get("no_due_date") or 0)
+
+
+def notes(results: dict, fields: list[tuple[str, dict]]) -> list[str]:
+    """Lines under the table that reconcile it, one per count the report keeps beside the
+    columns, only where that count is not zero (then the columns add up by themselves):
+    (1) = (5) + (9) + the dossiers cancelled in the period; (5) = (6) + (7) + (8) + the
+    resolved ones with no due date; (9) = (10) + (11) + the pending ones with none. With
+    more than one field row, each field's share is named, so every row reconciles too."""
+    n = {f"{section}_{key}": _number(section, key) for section, key in
+         (("received", "total"), ("resolved", "total"), ("resolved", "early"), ("resolved", "on_time"),
+          ("resolved", "late"), ("pending", "total"), ("pending", "within_time"), ("pending", "overdue"))}
+    said = []
+    for section, text in (
+            (None, _("%(received_total)s = %(resolved_total)s + %(pending_total)s + %(n)s hồ sơ đã hủy trong "
+                      "kỳ%(where)s.")),
+            ("resolved", _("Trong %(resolved_total)s có %(n)s hồ sơ không có hạn giải quyết, không thuộc "
+                            "%(resolved_early)s, %(resolved_on_time)s, %(resolved_late)s: %(resolved_total)s = "
+                            "%(resolved_early)s + %(resolved_on_time)s + %(resolved_late)s + %(n)s%(where)s.")),
+            ("pending", _("Trong %(pending_total)s có %(n)s hồ sơ không có hạn giải quyết, không thuộc "
+                           "%(pending_within_time)s, %(pending_overdue)s: %(pending_total)s = "
+                           "%(pending_within_time)s + %(pending_overdue)s + %(n)s%(where)s."))):
+        count = _apart(results, section)
+        if not count:
+            continue
+        shares = [f"{name}: {_apart(row, section)}" for name, row in fields if _apart(row, section)]
+        where = _(" (theo lĩnh vực: %(shares)s)", shares="; ".join(shares)) if len(fields) > 1 else ""
+        said.append(text % {**n, "n": count, "where": where})
+    return said
 
 
 def receiving_unit(unit_code: str) -> str:
@@ -240,6 +286,9 @@ def grid(form: Form) -> list[GridRow]:
         rows.append(GridRow([row.number, row.field_name, *row.counts], Style.CELL))
     assert form.total is not None
     rows.append(GridRow(["", form.total.field_name, *form.total.counts], Style.CELL_BOLD))
+    if form.notes:
+        rows.append(_line(NOTES_HEADING, Style.BOLD))
+        rows += [_line(note, Style.PLAIN) for note in form.notes]
     rows.append(GridRow([""] * WIDTH, Style.PLAIN))
     rows.append(_sign_off("", form.place_and_date, Style.ITALIC_CENTRE))
     rows.append(_sign_off(PREPARED_BY, HEAD_OF_UNIT, Style.TITLE))

@@ -57,6 +57,14 @@ def report_site(make_app) -> Iterator[tuple]:
                 channel=("online", "in_person", "post")[number % 3], received_at=received,
                 received_day=received.date(), due_at=received + timedelta(days=3), returned_at=returned,
                 returned_day=returned.date() if returned else None))
+        # Counted beside the form's columns, so its notes show: no due date, and cancelled.
+        for number, cancelled in ((30, False), (31, True)):
+            received = datetime(2026, 8, number - 20, 9, tzinfo=HANOI)
+            db.session.add(Dossier(
+                code=f"H15.50.05.13-2608{number:02d}-0001", unit_id=commune.id, procedure_code="1.001193",
+                procedure_name=PROCEDURES[0][3], field_code="HT", field_name="Hộ tịch", channel="in_person",
+                received_at=received, received_day=received.date(), cancelled=cancelled,
+                cancelled_at=received + timedelta(days=2) if cancelled else None))
         db.session.commit()
         make_user(app.test_cli_runner(), "so-noi-vu", "province_officer", "04")
         make_user(app.test_cli_runner(), "chu-tich", "unit_manager", "01273")
@@ -101,6 +109,8 @@ def test_the_report_page_is_never_wider_than_the_window(browser: Browser, report
         page.goto(f"{base}/dashboard/units/{code}/reports/2026-Q3")
         page.locator("#report-tthc-form").wait_for()
         page.screenshot(path=str(artifacts / f"report-{code}-{width}px.png"), full_page=True)
+        page.locator("#report-method").screenshot(path=str(artifacts / f"report-{code}-{width}px-method.png"))
+        assert page.locator("#form-notes").is_visible()
         found = _overflow(page)
         assert found["document"] <= found["viewport"], (width, found)
         if width >= 1280:

@@ -19,7 +19,7 @@ from feedback_service.models import Rating, ReportExport
 from feedback_service.reports import export_runs, exports, xlsx
 from feedback_service.reports.export_layout import leaves
 
-SECTION_SHEETS = {"Tổng hợp": "satisfaction", "Chỉ số 766": "indicators_766", "Phương pháp": "method"}
+SECTION_SHEETS = {"Tổng hợp": "satisfaction", "Chỉ số 766": "indicators_766"}
 HEAD = 8  # title, six header lines, an empty row
 
 
@@ -71,6 +71,11 @@ def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world):
         in_sheet = {key: value for _label, key, value in rows}
         expected = {path: (value if value != [] else None) for path, value in leaves(report[section])}
         assert in_sheet == {path: (None if value == "" else value) for path, value in expected.items()}, name
+    # The method as sentences, each beside the JSON key it reads: every key of the JSON's method.
+    keys, rows = table(book["Phương pháp"])
+    assert keys == ["heading", "text", "key"]
+    read = {key.split(".")[0] for _heading, _text, key in rows}
+    assert read == set(report["method"])
     # Biểu II.06a: the unit's row, every child's and every procedure's, column by column.
     keys, rows = table(book["Biểu II.06a"])
     by_code = {(row[0], row[1]): dict(zip(keys, row)) for row in rows}

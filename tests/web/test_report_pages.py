@@ -120,7 +120,8 @@ def test_the_report_page_shows_every_section(app, world):
         own_row = re.search(r'<tr data-tthc="own">.*?</tr>', html, re.S).group(0)
         assert "Tại chính đơn vị" in own_row and 'data-col="received.total">2<' in own_row
         assert "Nguyễn Văn An" in html  # officers: internal page, shown
-        assert "sipas_index" in html  # the method section
+        # The method section, in the page's words (reports/method_text.py), not the JSON's keys.
+        assert "Chỉ số tổng hợp 5 yếu tố (%) = trung bình cộng" in html and "<dt>sipas_index</dt>" not in html
 
         officer_ = logged_in(app, "so-noi-vu")
         province = html_of(officer_, "/dashboard/units/04/reports/2026-10")

@@ -174,6 +174,7 @@ def test_the_form_carries_its_fixed_texts_in_the_xlsx_and_the_csv(world):
                       # A draft is dated the day its figures were made, at the commune's own place name.
                       "Thục Phán, ngày 20 tháng 10 năm 2026", "Bản nháp, chưa nộp: số liệu tính lúc 20/10/2026 10:00"):
             assert fixed in text, fixed
+        assert "Ghi chú:" not in text  # nothing counted beside the columns: they add up, no note
         numbers = next(row for row in grid if "(1)" in row)
         assert numbers[:13] == ["A", "B"] + [f"({n})" for n in range(1, 12)]
         labels = grid[grid.index(numbers) - 1][2:13]
@@ -264,3 +265,56 @@ def test_the_csv_import_takes_the_field_columns_when_present(world, tmp_path):
     assert f"{path}:4: field_name: required with field_code" in result.output
     fields = {row["field_name"]: row["received"]["total"] for row in report(world, "01273")["tthc_results"]["fields"]}
     assert fields == {"Đất đai": 1, "Hộ tịch": 3, "Khác": 2}
+
+
+def test_notes_under_the_form_reconcile_the_cancelled_and_the_dossiers_without_a_due_date(world):
+    """A dossier cancelled in the quarter and two with no due date (one resolved, one
+    pending) are counted beside the eleven columns: the notes say how many, per field,
+    so (1) = (5) + (9) + cancelled, (5) = (6) + (7) + (8) + no due date, (9) likewise."""
+    client, auth = world["client"], world["auth"]
+    added = (("01273", 7, HO_TICH, "2026-07-10T08:00:00+07:00", None, {"returned_at": "2026-07-15T10:00:00+07:00"}),
+             ("01279", 8, None, "2026-09-10T08:00:00+07:00", None, None),
+             ("01273", 9, HO_TICH, "2026-08-01T08:00:00+07:00", "2026-08-20T17:00:00+07:00",
+              {"cancelled": True, "cancelled_at": "2026-08-05T09:00:00+07:00"}))
+    for unit, sequence, field, received, due, patch in added:
+        code = code_of(sequence, received)
+        body = {"code": code, "unit_code": unit, "received_at": received, "channel": "in_person",
+                "procedure": {"code": f"1.00{sequence}", "name": f"Thủ tục {sequence}", **(field or {})}}
+        assert client.post("/api/v1/dossiers", headers=auth, json={**body, **({"due_at": due} if due else {})}
+                           ).status_code == 201
+        if patch:
+            answer = client.patch(f"/api/v1/dossiers/{code}?unit_code={unit}", headers=auth, json=patch)
+            assert answer.status_code == 200, answer.get_json()
+    results = report(world)["tthc_results"]
+    assert (results["cancelled"], results["resolved"]["no_due_date"], results["pending"]["no_due_date"]) == (1, 1, 1)
+
+    expected = [
+        "Ghi chú:",
+        "(1) = (5) + (9) + 1 hồ sơ đã hủy trong kỳ (theo lĩnh vực: Hộ tịch: 1).",
+        "Trong (5) có 1 hồ sơ không có hạn giải quyết, không thuộc (6), (7), (8): (5) = (6) + (7) + (8) + 1 "
+        "(theo lĩnh vực: Hộ tịch: 1).",
+        "Trong (9) có 1 hồ sơ không có hạn giải quyết, không thuộc (10), (11): (9) = (10) + (11) + 1 "
+        "(theo lĩnh vực: Khác: 1).",
+    ]
+    grids = ([[("" if v is None else str(v)) for v in row] for row in xlsx_form(world).iter_rows(values_only=True)],
+             csv_grid(world))
+    for grid in grids:
+        start = next(i for i, row in enumerate(grid) if row[:1] == ["Ghi chú:"])
+        assert [row[0] for row in grid[start:start + 4]] == expected
+        # The sums the notes state hold, for the total and for every field's row.
+        fields, total = form_rows(grid)
+        apart = {"Hộ tịch": (1, 1, 0), "Chứng thực": (0, 0, 0), "Khác": (0, 0, 1)}
+        for counts_, (cancelled, resolved_apart, pending_apart) in [
+                (total, (1, 1, 1)), *((fields[name], share) for name, share in apart.items())]:
+            assert counts_[0] == counts_[4] + counts_[8] + cancelled
+            assert counts_[4] == sum(counts_[5:8]) + resolved_apart
+            assert counts_[8] == sum(counts_[9:11]) + pending_apart
+
+    make_user(world["runner"], "so-noi-vu", "province_officer", "04")
+    page = world["app"].test_client()
+    assert log_in(page, "so-noi-vu").status_code == 302
+    html = page.get(f"/dashboard/units/04/reports/{QUARTER}").get_data(as_text=True)
+    shown = re.search(r'<div class="form-notes" id="form-notes">.*?</div>', html, re.S).group(0)
+    assert [re.sub(r"<[^>]+>", "", line) for line in re.findall(r"<p>(.*?)</p>", shown)] == expected
+    english = page.get(f"/dashboard/units/04/reports/{QUARTER}?lang=en").get_data(as_text=True)
+    assert "(1) = (5) + (9) + 1 dossiers cancelled in the period (by field: Hộ tịch: 1)." in english
