@@ -1,6 +1,7 @@
 """The province's board for a period (`/dashboard/units/<code>/reports?period=…`): one
-row per direct child with where its report stands, counts per status, the province
-report compiled from the children's accepted snapshots, and what changed in the
+row per direct child with where its report stands, counts per status, the province's
+own report as compiled now from the children's accepted snapshots (`reports/compiled.py`:
+the same document its report page shows and it submits), and what changed in the
 records since each child submitted.
 
 The default period is the last closed *official quarter* (NĐ 09/2019): the province's
@@ -16,9 +17,9 @@ from flask import render_template, request, url_for
 from .. import clock
 from ..models import Unit
 from ..reports import filing
-from ..reports.compilation import compile_snapshots, differences_since
+from ..reports.compilation import differences_since
+from ..reports.compiled import compiled_report
 from ..reports.periods import ReportingPeriod, last_closed
-from ..units.tree import child_units
 from . import dashboard
 from .access import visible_unit
 from .reports import period_choices, reporting_period
@@ -49,24 +50,19 @@ def unit_reports_board(code: str):
     unit = visible_unit(code)
     raw = request.args.get("period")
     period = reporting_period(raw, status=400) if raw else default_period()
-    today = clock.local_today()
-    rows, accepted = [], []
-    for child in child_units(unit):
-        state = filing.standing(child, period, today)
-        changed: list = []
-        if state.version is not None and state.status in ("submitted", "accepted"):
-            snapshot = filing.snapshot_of(state.version)
-            # The live report is cached per fold generation (filing.live_report): a board of a
-            # hundred communes does not build a hundred reports per view.
-            changed = differences_since(snapshot, filing.live_report(child, period))
-            if state.status == "accepted":
-                accepted.append(snapshot)
-        rows.append(BoardRow(child, state, changed))
+    filings = filing.child_filings(unit, period, clock.local_today())
+    rows = []
+    for child in filings:
+        # The live report is cached per fold generation (filing.live_report): a board of a
+        # hundred communes does not build a hundred reports per view.
+        changed = differences_since(child.snapshot, filing.live_report(child.unit, period)) \
+            if child.snapshot is not None else []
+        rows.append(BoardRow(child.unit, child.standing, changed))
     counts = {status: sum(1 for r in rows if r.standing.status == status) for status in COUNTED if status != "late"}
     counts["late"] = sum(1 for r in rows if r.submitted and r.standing.late)
     return render_template(
         "dashboard/report_board.html", unit=unit, period=period, rows=rows, counts=counts, counted=COUNTED,
-        compiled=compile_snapshots(accepted) if accepted else None,
+        compiled=compiled_report(unit, period, filings) if filings else None,
         own_report=url_for("dashboard.unit_report", code=unit.code, period=period.label),
         choices=period_choices(period, "dashboard.unit_reports_board", code=unit.code),
     )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dashboard_helpers import make_user
 from factories import counter, create_key, officer, tree
+from report_filing import file_report
 from sqlalchemy import func, select
 
 from feedback_service import clock
@@ -145,9 +146,11 @@ def test_a_running_period_judges_pending_work_today(scene):
     assert report["tthc_results"]["pending"]["overdue"] == 1
 
 
-def test_province_report_has_children_and_agrees_with_the_summary_api(scene, client, runner):
+def test_province_report_compiled_from_every_commune_agrees_with_the_summary_api(scene, client, runner):
     key = create_key(runner, "04")
     with clock.running_from(AFTER_QUARTER):
+        for code in ("01273", "01279"):
+            file_report(code, QUARTER)  # accepted: nothing changed since, so compiled = live
         report = client.get("/api/v1/units/04/report?period=2026-Q3",
                             headers={"Authorization": f"Bearer {key}"}).get_json()
         summary = client.get("/api/v1/units/04/summary?from=2026-07-01&to=2026-09-30").get_json()
@@ -334,6 +337,8 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
 
     key = create_key(runner, "04")
     with clock.running_from(AFTER_QUARTER):
+        for code in ("01273", "01279"):
+            file_report(code, QUARTER)
         response = client.get("/api/v1/units/04/report?period=2026-Q3&audience=public",
                               headers={"Authorization": f"Bearer {key}"})
         refused = client.get("/api/v1/units/04/report?period=2026-Q3&audience=everyone",
@@ -344,7 +349,8 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
     assert satisfaction["responses"] == 9 and satisfaction["satisfaction_pct"] == 77.78
     assert satisfaction["overall"] == {"1": "<5", "2": 0, "3": "<5", "4": "<5", "5": "<5"}
     assert satisfaction["by_channel"]["kiosk"] == 5 and satisfaction["by_channel"]["dossier_qr"] == "<5"
-    assert satisfaction["verified"]["satisfaction_pct"] == "<5"     # 4 verified ratings
+    # 4 verified ratings; compiled, their share is not recomputed (snapshots carry no counts for it).
+    assert satisfaction["verified"]["responses"] == "<5" and satisfaction["verified"]["satisfaction_pct"] is None
     children = {c["code"]: c for c in public["children"]}
     assert children["01279"]["satisfaction_pct"] == "<5" and children["01279"]["responses"] == "<5"
     assert public["tthc_results"]["received"]["total"] == 10        # dossier counts are not answers
