@@ -135,7 +135,9 @@ def paths() -> dict[str, Schema]:
                             "indicators, the TTHC results table (Biểu II.06a), children, officers and the "
                             "method. Not public (officers, small cells): an API key or a dashboard login "
                             "whose subtree holds the unit. Once submitted, the latest version is served "
-                            "exactly as submitted with its `sha256`; before that, the live draft."),
+                            "exactly as submitted with its `sha256`; before that, the live draft. "
+                            "A unit with child units (a province) files a report compiled from their accepted "
+                            "snapshots (`basis`, `compiled_from`, `missing`)."),
             "security": OPERATOR,
             "parameters": [UNIT_CODE, PERIOD, VERSION, AUDIENCE],
             "responses": {"200": json_response("The report.", ref("ReportDocument")),
