@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -213,6 +214,11 @@ def test_the_province_submits_its_compiled_report_and_it_verifies_and_stays(app,
         draft = filing.report_now(Unit.by_code("04"), QUARTER)
         page = officer.get("/dashboard/units/04/reports/2026-Q3").get_data(as_text=True)
         assert 'id="compiled-from"' in page and 'id="compiled-missing"' in page and "Nộp báo cáo" in page
+        board = officer.get("/dashboard/units/04/reports?period=2026-Q3").get_data(as_text=True)
+        for html in (page, board):
+            assert all(f'data-compiled="{code}" data-version="1"' in html for code in ACCEPTED)
+            assert re.search(r'<tr data-missing="01282">.*?data-status="submitted">Đã nộp<', html, re.S)
+        assert 'data-key="responses" data-value="16"' in board
         answer = officer.post("/dashboard/units/04/reports/2026-Q3/submit",
                               data={"csrf_token": csrf_token(officer, "/dashboard/units/04/reports/2026-Q3")})
         assert answer.status_code == 302
