@@ -3,7 +3,8 @@ compiled from the children's accepted snapshots, never from live records.
 
 Which units: every unit with child units (`units.tree.child_units`), a province and,
 in a tree that still has them, a district; a unit without (a commune) files a live
-report (`document.py`). The choice is made in one place, `filing.report_now`.
+report (`document.py`). The choice is made in one place, `filing.report_now`, for
+drafts and submissions alike.
 
 What it holds, under the keys of a live report so that pages and exports read it alike
 (`basis` is "compiled"):

@@ -152,11 +152,16 @@ def filings_stamp(unit: Unit, period: ReportingPeriod) -> str | None:
     return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
 
 
-def report_now(unit: Unit, period: ReportingPeriod) -> dict:
+def report_now(unit: Unit, period: ReportingPeriod, cache_live: bool = False) -> dict:
     """The report as it would be frozen now: for a unit with children, compiled from
-    their accepted snapshots (`compiled.py`); for a unit without, live (`document.py`)."""
+    their accepted snapshots (`compiled.py`); for a unit without, live (`document.py`),
+    from the cache when `cache_live` (`live_report`)."""
     filings = child_filings(unit, period)
-    return compiled_report(unit, period, filings) if filings else build_report(unit, period)
+    if filings:
+        return compiled_report(unit, period, filings)
+    if cache_live:
+        return cached(f"report-live:{unit.id}:{period.label}", lambda: build_report(unit, period))
+    return build_report(unit, period)
 
 
 def live_report(unit: Unit, period: ReportingPeriod) -> dict:
@@ -172,10 +177,7 @@ def live_report(unit: Unit, period: ReportingPeriod) -> dict:
     A compiled report is never cached: a child's submission or review changes it without
     bumping the fold generation, and it only reads the children's snapshots.
     """
-    filings = child_filings(unit, period)
-    if filings:
-        return compiled_report(unit, period, filings)
-    return cached(f"report-live:{unit.id}:{period.label}", lambda: build_report(unit, period))
+    return report_now(unit, period, cache_live=True)
 
 
 def live_document(unit: Unit, period: ReportingPeriod, today: date | None = None) -> dict:
