@@ -1,6 +1,7 @@
 """The province's board for a period (`/dashboard/units/<code>/reports?period=…`): one
-row per direct child with where its report stands, counts per status, the province
-report compiled from the children's accepted snapshots, and what changed in the
+row per direct child with where its report stands, counts per status, the province's
+own report as compiled now from the children's accepted snapshots (`reports/compiled.py`:
+the same document its report page shows and it submits), and what changed in the
 records since each child submitted.
 
 The default period is the last closed *official quarter* (NĐ 09/2019): the province's
@@ -18,11 +19,10 @@ from .. import clock
 from ..models import Unit
 from ..reports import filing
 from ..reports.audience import PUBLIC, copy_for
-from ..reports.compilation import compile_snapshots, differences_since
-from ..reports.publishing import published
-from ..summaries import disclosure
+from ..reports.compilation import differences_since
+from ..reports.compiled import compiled_report
+from ..reports.publishing import page_copy, published
 from ..reports.periods import ReportingPeriod, last_closed
-from ..units.tree import child_units
 from . import dashboard
 from .access import visible_unit
 from .reports import period_choices, reporting_period
@@ -53,41 +53,33 @@ def unit_reports_board(code: str):
     unit = visible_unit(code)
     raw = request.args.get("period")
     period = reporting_period(raw, status=400) if raw else default_period()
-    today = clock.local_today()
     me = current_user._get_current_object()
-    rows, accepted, internal = [], [], True
-    for child in child_units(unit):
-        state = filing.standing(child, period, today)
+    filings = filing.child_filings(unit, period, clock.local_today())
+    rows, internal = [], True
+    for child in filings:
         changed: list = []
-        public = copy_for(me, child) == PUBLIC
+        public = copy_for(me, child.unit) == PUBLIC
         internal = internal and not public
-        if state.version is not None and state.status in ("submitted", "accepted"):
-            snapshot = filing.snapshot_of(state.version)
+        if child.snapshot is not None:
             # The live report is cached per fold generation (filing.live_report): a board of a
             # hundred communes does not build a hundred reports per view.
-            live = filing.live_report(child, period)
+            live = filing.live_report(child.unit, period)
             # A reader of the published copy compares published copies: a small cell stays "<5".
-            changed = (differences_since(published(snapshot), published(live)) if public
-                       else differences_since(snapshot, live))
-            if state.status == "accepted":
-                accepted.append(snapshot)
-        rows.append(BoardRow(child, state, changed))
+            changed = (differences_since(published(child.snapshot), published(live)) if public
+                       else differences_since(child.snapshot, live))
+        rows.append(BoardRow(child.unit, child.standing, changed))
     counts = {status: sum(1 for r in rows if r.standing.status == status) for status in COUNTED if status != "late"}
     counts["late"] = sum(1 for r in rows if r.submitted and r.standing.late)
     return render_template(
         "dashboard/report_board.html", unit=unit, period=period, rows=rows, counts=counts, counted=COUNTED,
-        compiled=_compiled(accepted, internal) if accepted else None, internal=internal,
+        compiled=_compiled(unit, period, filings, internal) if filings else None, internal=internal,
         own_report=url_for("dashboard.unit_report", code=unit.code, period=period.label),
         choices=period_choices(period, "dashboard.unit_reports_board", code=unit.code),
     )
 
 
-def _compiled(snapshots: list[dict], internal: bool) -> dict:
-    """The compiled report as the board shows it: through the small-cell rule, and
-    without the snapshots' hashes for a reader of the published copies."""
-    compiled = compile_snapshots(snapshots)
-    compiled["satisfaction"] = disclosure.for_pages(compiled["satisfaction"])
-    if not internal:
-        for unit in compiled["units"]:
-            unit.pop("sha256", None)
-    return compiled
+def _compiled(unit: Unit, period: ReportingPeriod, filings: list, internal: bool) -> dict:
+    """The unit's report compiled from its children's accepted snapshots, as a page shows
+    it to this reader: through the small-cell rule, as the published copy for a reader of it."""
+    compiled = compiled_report(unit, period, filings)
+    return page_copy(compiled if internal else published(compiled))

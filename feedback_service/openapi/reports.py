@@ -105,6 +105,22 @@ def schemas() -> dict[str, Schema]:
             "officers": {"type": "array", "items": {"type": "object"},
                          "description": "The \"6 biết\" table per officer: internal, never published."},
             "method": {"type": "object", "description": "Instrument, formulas, exclusions, small-cell rule."},
+            "basis": {"const": "compiled",
+                      "description": ("Present on the report of a unit with child units (a province): its figures "
+                                      "are compiled from the children's accepted snapshots, not from live records "
+                                      "(`method.compiled`). A unit without children files a live report: no `basis`.")},
+            "compiled_from": {"type": "array", "description": "Compiled reports: each child whose accepted snapshot "
+                                                              "is in the figures.",
+                              "items": _open({"code": {"type": "string"}, "name": {"type": "string"},
+                                              "version": {"type": "integer", "minimum": 1},
+                                              "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+                                             ["code", "version", "sha256"])},
+            "missing": {"type": "array", "description": "Compiled reports: each child without an accepted snapshot, "
+                                                        "in no figure, with where its report stands.",
+                        "items": _open({"code": {"type": "string"}, "name": {"type": "string"},
+                                        "status": {"enum": ["draft", "submitted", "returned", "not_reported"]},
+                                        "version": {"type": ["integer", "null"]}, "late": {"type": "boolean"}},
+                                       ["code", "name", "status"])},
             "submitted_at": {"type": "string", "format": "date-time"},
             "submitted_by": {"type": ["object", "null"]},
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
@@ -128,7 +144,8 @@ def paths() -> dict[str, Schema]:
                             "method. Not public: an API key or a dashboard login whose subtree holds the "
                             "unit, served the copy it reads (see `audience`). Once submitted, the latest "
                             "version is served as submitted (the internal copy exactly, with its `sha256`); "
-                            "before that, the live draft."),
+                            "before that, the live draft. A unit with child units (a province) files a report "
+                            "compiled from their accepted snapshots (`basis`, `compiled_from`, `missing`)."),
             "security": OPERATOR,
             "parameters": [UNIT_CODE, PERIOD, VERSION, AUDIENCE],
             "responses": {"200": json_response("The report.", ref("ReportDocument")),

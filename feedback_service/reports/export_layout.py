@@ -18,6 +18,8 @@ from .. import clock
 from ..ratings.instrument import current_instrument
 from . import method_text
 
+# A compiled draft's figures are not live: what they are follows the version (`compiled_basis`).
+COMPILED_DRAFT = "Bản nháp"
 STATUS_LABELS = {"draft": "Bản nháp (số liệu trực tiếp)", "submitted": "Đã nộp, chờ cấp trên xem xét",
                  "accepted": "Đã được cấp trên tiếp nhận", "returned": "Bị cấp trên trả lại",
                  "not_reported": "Chưa báo cáo (quá hạn nộp)"}
@@ -52,6 +54,10 @@ _LABELS = {
     "dossiers_handled": "Hồ sơ đã xử lý", "unit_code": "Mã đơn vị",
     # disclosure (the children's rows and every figures object)
     "small_cells": "Ô ít dữ liệu (dưới 5 ý kiến)", "withheld": "Không công bố (ít dữ liệu)",
+    # a compiled report's sources
+    "version": "Phiên bản", "sha256": "Mã kiểm tra SHA-256", "status": "Trạng thái", "compiled": "Tổng hợp",
+    "basis": "Cơ sở số liệu", "own_records": "Hồ sơ, ý kiến tại chính đơn vị", "which_units": "Đơn vị lập báo cáo tổng hợp",
+    "reproducible": "Tính lặp lại",
 }
 
 
@@ -101,9 +107,11 @@ def figures_section(sheet: str, title: str, part: dict, names: dict[str, str]) -
     return section
 
 
-def table_section(sheet: str, title: str, rows: list[dict], names: dict[str, str]) -> Section:
+def table_section(sheet: str, title: str, rows: list[dict], names: dict[str, str],
+                  columns: tuple[str, ...] = ()) -> Section:
+    """`columns`: the keys a table has even when it has no rows."""
     flat = [dict(leaves(row)) for row in rows]
-    keys: list[str] = []
+    keys: list[str] = list(columns)
     for row in flat:
         keys += [key for key in row if key not in keys]
     section = Section(sheet, title, [label_of(key, names) for key in keys], keys)
@@ -144,6 +152,13 @@ def sections(document: dict) -> list[Section]:
         table_section("Đơn vị trực thuộc", "Đơn vị trực thuộc, xếp hạng theo tỷ lệ hài lòng",
                       document.get("children", []), names),
     ]
+    if "compiled_from" in document:
+        parts.append(table_section("Tổng hợp từ", "Báo cáo đã tiếp nhận của đơn vị trực thuộc được tổng hợp",
+                                   document["compiled_from"], names, ("code", "name", "version", "sha256")))
+        parts.append(table_section("Chưa tổng hợp", "Đơn vị trực thuộc chưa có báo cáo được tiếp nhận",
+                                   [{**row, "status": STATUS_LABELS.get(row["status"], row["status"])}
+                                    for row in document.get("missing", [])], names,
+                                   ("code", "name", "status", "version", "late")))
     if "officers" in document:
         parts.append(table_section("Cán bộ", "6 biết theo cán bộ (nội bộ, không công bố)",
                                    document["officers"], names))
@@ -164,13 +179,21 @@ def local_moment(iso: str | None) -> str:
     return clock.local_time(datetime.fromisoformat(iso)).strftime("%d/%m/%Y %H:%M:%S")
 
 
+def compiled_basis(document: dict) -> str:
+    return (f"Tổng hợp từ báo cáo đã tiếp nhận của {len(document['compiled_from'])} đơn vị trực thuộc; "
+            f"{len(document.get('missing', []))} đơn vị chưa có, không có trong số liệu")
+
+
 def header_rows(document: dict, exported_at: datetime, zone: str) -> list[list[str]]:
     """The block on top of every sheet: unit, period, status and version, and the times."""
     period, unit = document["period"], document["unit"]
     status = document.get("status", "")
-    standing = f"{STATUS_LABELS.get(status, status)}; phiên bản {document.get('version', '')}"
+    label = COMPILED_DRAFT if status == "draft" and "compiled_from" in document else STATUS_LABELS.get(status, status)
+    standing = f"{label}; phiên bản {document.get('version', '')}"
     if document.get("submitted_at"):
         standing += f", nộp lúc {local_moment(document['submitted_at'])}"
+    if "compiled_from" in document:
+        standing += f"; {compiled_basis(document)}"
     day = "%d/%m/%Y"
     return [
         ["Đơn vị", f"{unit['code']} — {unit['name']}"],

@@ -40,7 +40,7 @@ from ..transactions import transaction
 from ..units.tree import subtree_ids
 from . import exports, responses
 from .audience import INTERNAL, copy_of, served_copy
-from .filing import latest
+from .filing import filings_stamp, latest
 from .periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,8 @@ def basis_of(unit: Unit, period: ReportingPeriod, version: int | None) -> str | 
     """What a file built now would rest on (`filing.served_document`): a submitted version
     and its status (the file's header says it), else the live draft at the current fold
     generation on today's local day (a running period judges pending work by today, and a
-    draft turns not_reported after its deadline). None when Redis cannot say the generation:
+    draft turns not_reported after its deadline), and for a compiled draft the children's
+    filings (`filing.filings_stamp`). None when Redis cannot say the generation:
     then no built file is known to be current. LookupError for a version that does not exist."""
     if version is not None:
         named = db.session.scalar(select(ReportVersion).where(
@@ -141,7 +142,11 @@ def basis_of(unit: Unit, period: ReportingPeriod, version: int | None) -> str | 
     if current is not None:
         return f"v{current.version}:{current.status}"
     folded = generation()
-    return None if folded is None else f"live:{folded}:{clock.local_today().isoformat()}"
+    if folded is None:
+        return None
+    # A compiled draft changes when a child submits or is reviewed, which bumps no generation.
+    stamp = filings_stamp(unit, period)
+    return f"live:{folded}:{clock.local_today().isoformat()}" + (f":filed:{stamp}" if stamp else "")
 
 
 def _reusable(key: str, basis: str | None) -> ReportExport | None:

@@ -1,7 +1,8 @@
 """Filing a report upward: drafts, submitted versions, the province's review, deadlines.
 
-A report is a *draft* (built live) until the unit's manager submits it. Submitting
-freezes a snapshot: the live document with `version`, `submitted_at` and
+A report is a *draft* (built live, or for a unit with children compiled from their
+accepted snapshots: `report_now`) until the unit's manager submits it. Submitting
+freezes a snapshot: that document with `version`, `submitted_at` and
 `submitted_by`, hashed (`integrity.py`) and stored as text. The province then
 *accepts* it or *returns* it with a comment; a returned report is submitted again as
 a new version, and every version is kept. After the deadline (communes first, each tier
@@ -14,6 +15,7 @@ reviews the reports of the units below their own, never their own.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -30,8 +32,9 @@ from ..extensions import db
 from ..models import ReportVersion, Unit, User
 from ..summaries.read import cached
 from ..transactions import transaction
-from ..units.tree import in_subtree, tier
+from ..units.tree import child_units, in_subtree, tier
 from . import integrity
+from .compiled import compiled_report
 from .document import build_report
 from .periods import ReportingPeriod
 
@@ -127,17 +130,70 @@ def snapshot_of(version: ReportVersion) -> dict:
     return document
 
 
+@dataclass(frozen=True)
+class ChildFiling:
+    """Where a child unit's report for a period stands, with its latest version as
+    submitted (`snapshot_of`) while that version is submitted or accepted."""
+
+    unit: Unit
+    standing: Standing
+    snapshot: dict | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.standing.status == "accepted" and self.snapshot is not None
+
+
+def child_filings(unit: Unit, period: ReportingPeriod, today: date | None = None) -> list[ChildFiling]:
+    """Every direct child's filing (`units.tree.child_units`), in code order."""
+    today = today or clock.local_today()
+    filings = []
+    for child in child_units(unit):
+        state = standing(child, period, today)
+        held = state.version is not None and state.status in ("submitted", "accepted")
+        filings.append(ChildFiling(child, state, snapshot_of(state.version) if held else None))
+    return filings
+
+
+def filings_stamp(unit: Unit, period: ReportingPeriod) -> str | None:
+    """A short text that changes whenever a child submits or is reviewed: what a compiled
+    draft rests on beside the day. None for a unit without children."""
+    children = [child.id for child in child_units(unit)]
+    if not children:
+        return None
+    rows = db.session.execute(
+        select(ReportVersion.unit_id, ReportVersion.version, ReportVersion.status)
+        .where(ReportVersion.unit_id.in_(children), ReportVersion.period == period.label)
+        .order_by(ReportVersion.unit_id, ReportVersion.version)).all()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
+
+
+def report_now(unit: Unit, period: ReportingPeriod, cache_live: bool = False) -> dict:
+    """The report as it would be frozen now: for a unit with children, compiled from
+    their accepted snapshots (`compiled.py`); for a unit without, live (`document.py`),
+    from the cache when `cache_live` (`live_report`)."""
+    filings = child_filings(unit, period)
+    if filings:
+        return compiled_report(unit, period, filings)
+    if cache_live:
+        return cached(f"report-live:{unit.id}:{period.label}", lambda: build_report(unit, period))
+    return build_report(unit, period)
+
+
 def live_report(unit: Unit, period: ReportingPeriod) -> dict:
-    """The live report's figures (`build_report`), built once per fold generation whoever
-    asks (the API's JSON, the CSV and XLSX exports, the province's board).
+    """The report's figures now (`report_now`). A live report is built once per fold
+    generation whoever asks (the API's JSON, the CSV and XLSX exports, the province's board).
 
     Cached like a summary (`summaries.read.cached`): a province-year takes seconds to
     build, and every fold, rebuild or dossier write bumps the generation, so a cached
     report is never older than the last of those (at most SUMMARY_CACHE_SECONDS when a
     bump was lost, or for a change that bumps nothing, such as a complaint case answered).
     A submission does not read it: it folds and freezes the records as they are.
+
+    A compiled report is never cached: a child's submission or review changes it without
+    bumping the fold generation, and it only reads the children's snapshots.
     """
-    return cached(f"report-live:{unit.id}:{period.label}", lambda: build_report(unit, period))
+    return report_now(unit, period, cache_live=True)
 
 
 def live_document(unit: Unit, period: ReportingPeriod, today: date | None = None) -> dict:
@@ -177,7 +233,7 @@ def may_review(user: User, unit: Unit) -> bool:
 
 
 def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
-    """Freeze the live report as the next version. Refused before the period has
+    """Freeze the report as it stands now (`report_now`) as the next version. Refused before the period has
     ended, and while the latest version waits for review or has been accepted."""
     if not may_submit(user, unit):
         raise FilingRefused(_("Chỉ lãnh đạo của chính đơn vị mới nộp được báo cáo này."))
@@ -192,7 +248,7 @@ def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
         raise FilingRefused(_("Phiên bản %(version)s đã được cấp trên tiếp nhận.", version=current.version))
     from ..summaries.fold import fold_all  # every stored rating counted before freezing
     fold_all(int(current_app.config["AGGREGATION_BATCH_SIZE"]))
-    document = build_report(unit, period)
+    document = report_now(unit, period)
     number = (current.version + 1) if current else 1
     moment = clock.now().replace(microsecond=0)
     document.update(version=number, submitted_at=moment.isoformat(), submitted_by=_person(user))

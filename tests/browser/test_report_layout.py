@@ -70,8 +70,10 @@ def report_site(make_app) -> Iterator[tuple]:
         make_user(app.test_cli_runner(), "chu-tich", "unit_manager", "01273")
     with clock.running_from(datetime(2026, 10, 1, 9, tzinfo=HANOI)), app.app_context():
         # The commune's report submitted: its page carries the SHA-256 and the versions table too.
+        # Accepted, it fills the province's report, compiled from it (the other commune's is missing).
         chair = db.session.scalar(select(User).where(User.username == "chu-tich"))
-        filing.submit(db.session.get(Unit, commune.id), parse_period("2026-Q3"), chair)
+        version = filing.submit(db.session.get(Unit, commune.id), parse_period("2026-Q3"), chair)
+        filing.review(version, db.session.scalar(select(User).where(User.username == "so-noi-vu")), accept=True)
     with served(app, "report-layout") as base, clock.running_from(datetime(2026, 10, 2, 9, tzinfo=HANOI)):
         yield app, base
 

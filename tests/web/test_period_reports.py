@@ -17,6 +17,7 @@ import pytest
 from dashboard_helpers import make_user
 from dossier_helpers import dossier, local, rate
 from factories import counter, create_key, officer, tree
+from report_filing import file_report
 from sqlalchemy import func, select
 
 from feedback_service import clock
@@ -118,9 +119,11 @@ def test_a_running_period_judges_pending_work_today(scene):
     assert report["tthc_results"]["pending"]["overdue"] == 1
 
 
-def test_province_report_has_children_and_agrees_with_the_summary_api(scene, client, runner):
+def test_province_report_compiled_from_every_commune_agrees_with_the_summary_api(scene, client, runner):
     key = create_key(runner, "04", scope="reports")
     with clock.running_from(AFTER_QUARTER):
+        for code in ("01273", "01279"):
+            file_report(code, QUARTER)  # accepted: nothing changed since, so compiled = live
         report = client.get("/api/v1/units/04/report?period=2026-Q3",
                             headers={"Authorization": f"Bearer {key}"}).get_json()
         summary = client.get("/api/v1/units/04/summary?from=2026-07-01&to=2026-09-30").get_json()
@@ -320,6 +323,8 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
     reports_key = {"Authorization": f"Bearer {create_key(runner, '04', scope='reports')}"}
     plain_key = {"Authorization": f"Bearer {create_key(runner, '04', name='Một cửa')}"}
     with clock.running_from(AFTER_QUARTER):
+        for code in ("01273", "01279"):
+            file_report(code, QUARTER)
         asked = client.get("/api/v1/units/04/report?period=2026-Q3&audience=public", headers=reports_key)
         plain = client.get("/api/v1/units/04/report?period=2026-Q3", headers=plain_key)
         up = client.get("/api/v1/units/04/report?period=2026-Q3&audience=internal", headers=plain_key)
@@ -334,9 +339,8 @@ def test_the_published_copy_hides_officers_and_small_cells(scene, client, runner
     # 9 minus the others).
     assert satisfaction["overall"] == {"1": 1, "2": 0, "3": 1, "4": 3, "5": 4}
     assert satisfaction["by_channel"]["kiosk"] == 5 and satisfaction["by_channel"]["dossier_qr"] == 4  # counts
-    # 4 verified ratings: verified withheld, and unverified with it (the total would give it back).
-    assert satisfaction["verified"]["satisfaction_pct"] == "<5" == satisfaction["unverified"]["satisfaction_pct"]
-    assert "satisfaction_pct" in satisfaction["unverified"]["withheld"]
+    # 4 verified ratings; compiled, their share is not recomputed (snapshots carry no counts for it).
+    assert satisfaction["verified"]["satisfaction_pct"] is None
     children = {c["code"]: c for c in public["children"]}
     assert children["01279"]["satisfaction_pct"] == "<5" and children["01279"]["responses"] == 1
     assert "small_cells" not in children["01279"] and "satisfaction_pct" in children["01279"]["withheld"]

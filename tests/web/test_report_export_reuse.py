@@ -186,17 +186,18 @@ def test_an_export_whose_job_was_lost_is_neither_reused_nor_counted(world, redis
 
 
 def test_the_live_report_is_built_once_per_fold_generation_whoever_asks(world, monkeypatch):
+    # A commune's report: live (a province's is compiled from snapshots, never cached).
     built = []
     build_report = filing.build_report
     monkeypatch.setattr(filing, "build_report", lambda unit, period: built.append(unit.code) or build_report(unit, period))
     client, key = world.app.test_client(), {"Authorization": f"Bearer {world.province}"}
-    report = client.get(f"/api/v1/units/04/report?period={QUARTER}", headers=key)
+    report = client.get(f"/api/v1/units/01273/report?period={QUARTER}", headers=key)
     assert report.status_code == 200
-    assert client.get(f"/api/v1/units/04/report.csv?period={QUARTER}", headers=key).status_code == 200
-    row = export_runs.request_export(Unit.by_code("04"), parse_period(QUARTER), None, "json", audience=INTERNAL)
+    assert client.get(f"/api/v1/units/01273/report.csv?period={QUARTER}", headers=key).status_code == 200
+    row = export_runs.request_export(Unit.by_code("01273"), parse_period(QUARTER), None, "json", audience=INTERNAL)
     assert export_runs.build(row.id) == "done"
-    assert built == ["04"]
+    assert built == ["01273"]
     bump_generation()
-    again = client.get(f"/api/v1/units/04/report?period={QUARTER}", headers=key).get_json()
-    assert built == ["04", "04"]
+    again = client.get(f"/api/v1/units/01273/report?period={QUARTER}", headers=key).get_json()
+    assert built == ["01273", "01273"]
     assert again["satisfaction"] == report.get_json()["satisfaction"]

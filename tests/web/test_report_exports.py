@@ -10,6 +10,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from factories import create_key
+from report_filing import file_report
 from export_scene import AFTER_QUARTER, CLIENT_HASH, PHONE, QUARTER, report_scene
 from sqlalchemy import select
 
@@ -32,6 +33,14 @@ def world(make_app, tmp_path):
         yield {"app": app, "client": app.test_client(), "province": create_key(runner, "04", scope="reports"),
                "commune": create_key(runner, "01273", scope="reports"),
                "other": create_key(runner, "01279", scope="reports")}
+
+
+@pytest.fixture
+def accepted(world):
+    """Both communes' reports accepted: the province's report, compiled from them, holds every figure."""
+    from feedback_service.reports.periods import parse_period
+
+    return {code: file_report(code, parse_period(QUARTER)) for code in ("01273", "01279")}
 
 
 def auth(key: str) -> dict:
@@ -59,12 +68,12 @@ def table(sheet) -> tuple[list[str], list[tuple]]:
     return keys, [row[:len(keys)] for row in rows[HEAD + 2:] if any(v is not None for v in row)]
 
 
-def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world):
+def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world, accepted):
     report = get_json_report(world)
     _, book = get_book(world)
 
-    assert book.sheetnames == ["Mẫu Biểu II.06a", "Tổng hợp", "Chỉ số 766", "Biểu II.06a", "Đơn vị trực thuộc", "Cán bộ",
-                               "Phương pháp", "Ý kiến"]
+    assert book.sheetnames == ["Mẫu Biểu II.06a", "Tổng hợp", "Chỉ số 766", "Biểu II.06a", "Đơn vị trực thuộc",
+                               "Tổng hợp từ", "Chưa tổng hợp", "Cán bộ", "Phương pháp", "Ý kiến"]
     for name, section in SECTION_SHEETS.items():
         keys, rows = table(book[name])
         assert keys == ["label", "key", "value"]
@@ -92,12 +101,10 @@ def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world):
         assert row["indicators_766.points"] == procedure["indicators_766"]["points"]
     assert by_code[("Đơn vị", "04")]["indicators_766.tthc_satisfaction_pct"] == \
         report["indicators_766"]["tthc_satisfaction_pct"]
-    # The unit's own desk is a row of its own beside the children (the province registers none here).
-    for path, value in leaves({k: results["own"][k] for k in ("received", "resolved", "pending")}):
-        assert by_code[("Tại chính đơn vị", "04")][path] == value, path
-    assert len(rows) == 2 + len(results["children"]) + len(results["procedures"])
-    # The ranked children and the officers, every figure.
-    for name, section in (("Đơn vị trực thuộc", "children"), ("Cán bộ", "officers")):
+    assert len(rows) == 1 + len(results["children"]) + len(results["procedures"])
+    # The ranked children, the compiled snapshots and the officers, every figure.
+    assert len(report["compiled_from"]) == 2 and report["missing"] == []
+    for name, section in (("Đơn vị trực thuộc", "children"), ("Tổng hợp từ", "compiled_from"), ("Cán bộ", "officers")):
         keys, rows = table(book[name])
         assert [dict(zip(keys, row)) for row in rows] == [dict(leaves(item)) for item in report[section]], name
     # Every rating of the quarter is a response row: the counted ones and the excluded ones.
@@ -152,7 +159,7 @@ def test_responses_past_the_row_limit_go_on_in_a_second_sheet(world, monkeypatch
     assert book["Ý kiến (2)"]["A1"].value.endswith("phần 2")
 
 
-def test_the_csv_holds_the_sections_one_after_another(world):
+def test_the_csv_holds_the_sections_one_after_another(world, accepted):
     report = get_json_report(world)
     response = world["client"].get(f"/api/v1/units/04/report.csv?period={QUARTER}", headers=auth(world["province"]))
     assert response.status_code == 200
@@ -165,7 +172,7 @@ def test_the_csv_holds_the_sections_one_after_another(world):
     assert PHONE not in text and CLIENT_HASH not in text
 
 
-def test_a_submitted_version_exports_its_snapshot(world, province_officer):
+def test_a_submitted_version_exports_its_snapshot(world, accepted, province_officer):
     from feedback_service.reports.filing import submit
     from feedback_service.reports.periods import parse_period
 

@@ -124,6 +124,13 @@ def test_the_report_page_shows_every_section(app, world):
         assert "Chỉ số tổng hợp 5 yếu tố (%) = trung bình cộng" in html and "<dt>sipas_index</dt>" not in html
 
         officer_ = logged_in(app, "so-noi-vu")
+        # The province's report is compiled from its communes' accepted reports: none yet.
+        province = html_of(officer_, "/dashboard/units/04/reports/2026-10")
+        assert 'id="report-compiled"' in province and 'id="compiled-none"' in province
+        submit_as(app, "chu-tich")
+        submit_as(app, "chu-tich-khac", "01279")
+        for code in ("01273", "01279"):
+            post(officer_, f"/dashboard/units/{code}/reports/{PERIOD}/accept", version="1")
         province = html_of(officer_, "/dashboard/units/04/reports/2026-10")
         # 01279 rests on 3 ratings: its share is not shown, it is not ranked.
         row = re.search(r'<tr data-child="01279">.*?</tr>', province, re.S).group(0)
