@@ -43,12 +43,17 @@ TABLE = (("received", RECEIVED), ("resolved", RESOLVED), ("pending", PENDING))
 TRUST_FIGURES = ("satisfaction_pct", "mean_score", "sipas_index", "conduct_score")
 
 
-def compile_snapshots(snapshots: Iterable[dict]) -> dict:
+def compile_snapshots(snapshots: Iterable[dict], own: dict | None = None) -> dict:
     """The report sections summed over the given snapshots (the units' accepted
     versions): `units` (code, name, version, sha256 of each), `satisfaction`,
     `indicators_766` (with `complaints`) and `tthc_results` (the Biểu II.06a columns,
-    with a row per unit in `children`, per procedure and per field)."""
+    with a row per unit in `children`, per procedure and per field).
+
+    `own`, when given, is the compiling unit's own desk in the same shape (read live:
+    `compiled.own_desk`): counted in every sum and shown as `tthc_results.own`, so the
+    children's rows and the own row add up to the unit, never listed as a source."""
     snapshots = list(snapshots)
+    counted = snapshots + ([own] if own is not None else [])
     total = Tally()
     by_procedure: dict[str, Tally] = defaultdict(Tally)
     by_field: dict[str | None, Tally] = defaultdict(Tally)
@@ -56,13 +61,14 @@ def compile_snapshots(snapshots: Iterable[dict]) -> dict:
     field_names: dict[str, str] = {}
     units, children = [], []
     complaints = dict.fromkeys(COMPLAINT_COUNTS, 0)
-    for snapshot in snapshots:
+    for snapshot in counted:
         unit = snapshot.get("unit") or {}
-        units.append({"code": unit.get("code"), "name": unit.get("name"),
-                      "version": snapshot.get("version"), "sha256": snapshot.get("sha256")})
-        own = tally_of(snapshot)
-        _add(total, own)
-        children.append({"code": unit.get("code"), "name": unit.get("name"), **own.table()})
+        row = tally_of(snapshot)
+        _add(total, row)
+        if snapshot is not own:
+            units.append({"code": unit.get("code"), "name": unit.get("name"),
+                          "version": snapshot.get("version"), "sha256": snapshot.get("sha256")})
+            children.append({"code": unit.get("code"), "name": unit.get("name"), **row.table()})
         results = snapshot.get("tthc_results") or {}
         for row in results.get("procedures") or []:
             code, name = row.get("procedure_code"), row.get("procedure_name") or ""
@@ -81,12 +87,16 @@ def compile_snapshots(snapshots: Iterable[dict]) -> dict:
         for name in COMPLAINT_COUNTS:
             complaints[name] += _count(((snapshot.get("indicators_766") or {}).get("complaints") or {}).get(name))
     complaints["on_time_pct"] = case_timeliness.on_time_pct(complaints)
+    results = {**total.table(), "children": children, "procedures": procedure_rows(by_procedure, names),
+               "fields": field_rows(by_field, field_names)}
+    if own is not None:
+        unit = own.get("unit") or {}
+        results["own"] = {"code": unit.get("code"), "name": unit.get("name"), **tally_of(own).table()}
     return {
         "units": units,
-        "satisfaction": satisfaction_of(snapshot.get("satisfaction") or {} for snapshot in snapshots),
+        "satisfaction": satisfaction_of(snapshot.get("satisfaction") or {} for snapshot in counted),
         "indicators_766": {**total.indicators(), "complaints": complaints},
-        "tthc_results": {**total.table(), "children": children, "procedures": procedure_rows(by_procedure, names),
-                         "fields": field_rows(by_field, field_names)},
+        "tthc_results": results,
     }
 
 

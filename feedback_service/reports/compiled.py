@@ -16,8 +16,10 @@ What it holds, under the keys of a live report so that pages and exports read it
   worked out again from the sums (`compilation.py`); `children`: each compiled child's
   row from its own snapshot, ranked; `officers`: the children's officer tables, side
   by side (internal);
-- nothing registered at the unit itself outside every child: such dossiers and
-  ratings are in no child's report, and the unit's overview shows them live.
+- the unit's own desk (dossiers registered and ratings given at the unit itself,
+  outside every child: a province's own service centre), read live (`own_desk`), in
+  every sum and as `tthc_results.own`: the unit files for it itself, no child's
+  report holds it, and the children's rows and the own row add up to the unit.
 
 Rebuilt from the same snapshots it gives the same figures: a child accepted later
 changes the draft, never a version the unit has submitted.
@@ -30,16 +32,19 @@ from flask import current_app
 
 from .. import clock
 from ..models import Unit
+from ..units.tree import child_units, subtrees
+from . import tthc, tthc_form
 from .compilation import compile_snapshots, tally_of
-from .document import FORMAT, method, ranked_children
+from .document import FORMAT, OWN, complaint_figures, method, ranked_children
 from .periods import ReportingPeriod
+from .satisfaction import own_desk_section
 
 if TYPE_CHECKING:  # filing builds these and calls this module
     from .filing import ChildFiling
 
 BASIS = "compiled"
-SCOPE = ("the accepted snapshots of the unit's direct children, listed in compiled_from; children without one "
-         "are listed in missing and are in no figure")
+SCOPE = ("the accepted snapshots of the unit's direct children, listed in compiled_from (children without one "
+         "are listed in missing and are in no figure), and the unit's own desk, read live")
 COMPILED = {
     "basis": ("each count is the sum of the counts in the accepted snapshots listed in compiled_from; every "
               "percentage, mean and QĐ 766 indicator is worked out again from the sums by the formulas below, "
@@ -50,8 +55,9 @@ COMPILED = {
     "tthc_results": ("Biểu II.06a, every column: the unit's row, one row per compiled child (its snapshot's own), "
                      "per procedure and per field; a snapshot filed before dossiers carried a field counts whole "
                      "under Khác"),
-    "own_records": ("dossiers and ratings registered at this unit itself, outside every child, are left out: they "
-                    "are in no child's report; the unit's overview shows them live"),
+    "own_records": ("dossiers registered and ratings given at this unit itself, outside every child (its own "
+                    "desk), are read live and counted in every sum, and shown as tthc_results.own: no child's report "
+                    "holds them"),
     "which_units": "a unit with child units files a compiled report; a unit without (a commune) files a live one",
     "reproducible": ("rebuilt from the same snapshots the figures are the same; a child accepted later changes "
                      "the draft, never a submitted version"),
@@ -61,7 +67,8 @@ COMPILED = {
 def compiled_report(unit: Unit, period: ReportingPeriod, filings: list[ChildFiling]) -> dict:
     """The unit's report from its children's filings (`filing.child_filings`)."""
     accepted = [filing for filing in filings if filing.accepted]
-    sections = compile_snapshots(filing.snapshot for filing in accepted)
+    own_ids, own = own_desk(unit, period)
+    sections = compile_snapshots((filing.snapshot for filing in accepted), own)
     officers = [row for filing in accepted for row in filing.snapshot.get("officers") or []]
     return {
         "format": FORMAT,
@@ -79,7 +86,7 @@ def compiled_report(unit: Unit, period: ReportingPeriod, filings: list[ChildFili
         "officers": sorted(officers, key=lambda row: (row.get("unit_code") or "", row.get("code") or "")),
         "compiled_from": sections["units"],
         "missing": [missing_entry(filing) for filing in filings if not filing.accepted],
-        "method": compiled_method(unit, period),
+        "method": compiled_method(unit, own_ids, period),
     }
 
 
@@ -89,10 +96,26 @@ def missing_entry(filing: ChildFiling) -> dict:
             "version": version.version if version is not None else None, "late": filing.standing.late}
 
 
-def compiled_method(unit: Unit, period: ReportingPeriod) -> dict:
-    """The live report's method (its formulas, exclusions, small cells, integrity), with
-    the compiled report's scope and what compiling does. The count of ratings not yet
-    folded is a live reading of the unit's own records, which a compiled report leaves out."""
-    described = method(unit, [], period)
-    described.pop("ratings_not_yet_counted", None)
-    return {**described, "scope": SCOPE, "compiled": dict(COMPILED)}
+def compiled_method(unit: Unit, own_ids: list[int], period: ReportingPeriod) -> dict:
+    """The live report's method (its formulas, exclusions, small cells, integrity; the
+    ratings of the own desk not yet folded), with the compiled report's scope and what
+    compiling does."""
+    return {**method(unit, own_ids, period), "scope": SCOPE, "compiled": dict(COMPILED)}
+
+
+def own_desk(unit: Unit, period: ReportingPeriod) -> tuple[list[int], dict]:
+    """The unit's own desk, read live, in the shape of a snapshot (`compile_snapshots`
+    sums it): the units of its subtree under none of its children (itself, and what was
+    merged into it), their dossiers, complaint cases and ratings."""
+    children = child_units(unit)
+    groups = subtrees(unit, children)
+    own_ids = sorted(groups[unit.id] - set().union(*(groups[child.id] for child in children)))
+    tallies = tthc.tally_dossiers(own_ids, period, {unit_id: [OWN] for unit_id in own_ids})
+    desk = tallies.by_group[OWN]
+    return own_ids, {
+        "unit": {"code": unit.code, "name": unit.name},
+        "satisfaction": own_desk_section(unit.id, [child.id for child in children], period),
+        "tthc_results": {**desk.table(), "procedures": tthc.procedure_rows(tallies.by_procedure, tallies.names),
+                         "fields": tthc_form.field_rows(tallies.by_field, tallies.field_names)},
+        "indicators_766": {**desk.indicators(), "complaints": complaint_figures(own_ids, period)},
+    }

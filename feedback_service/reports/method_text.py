@@ -66,8 +66,9 @@ RULES = _l("Quy ước")
 FORMULAS = _l("Công thức")
 ASSUMED = _l("Giả định")
 INTEGRITY = _l("Tính toàn vẹn")
+COMPILED = _l("Báo cáo tổng hợp từ các đơn vị trực thuộc")
 OTHER = _l("Nội dung khác (ghi nguyên văn)")
-HEADINGS = (SOURCE, RULES, FORMULAS, ASSUMED, INTEGRITY, OTHER)
+HEADINGS = (SOURCE, COMPILED, RULES, FORMULAS, ASSUMED, INTEGRITY, OTHER)
 
 RESOLVED_RULE = ("early / on time / late by local days against the due day, the e-system's late flag winning "
                  "both ways; no due date and no flag: no_due_date")
@@ -92,9 +93,15 @@ TEXTS: dict[str, tuple[object, tuple[Wording, ...]]] = {
         "SIPAS survey, which the Ministry of Home Affairs runs itself.",
         _l("Số liệu là ý kiến tại quầy do hệ thống này thu thập, phục vụ việc theo dõi liên tục của địa phương; "
            "không phải kết quả điều tra SIPAS quốc gia do Bộ Nội vụ tự thực hiện.")),)),
-    "scope": (SOURCE, (Wording(
-        "the unit and every unit below it (merged units through their successor)",
-        _l("Phạm vi: đơn vị và mọi đơn vị trực thuộc (đơn vị đã sáp nhập được tính vào đơn vị kế thừa).")),)),
+    "scope": (SOURCE, (
+        Wording("the unit and every unit below it (merged units through their successor)",
+                _l("Phạm vi: đơn vị và mọi đơn vị trực thuộc (đơn vị đã sáp nhập được tính vào đơn vị kế thừa).")),
+        Wording("the accepted snapshots of the unit's direct children, listed in compiled_from (children without "
+                "one are listed in missing and are in no figure), and the unit's own desk, read live",
+                _l("Phạm vi: các báo cáo đã được tiếp nhận của đơn vị trực thuộc (liệt kê ở mục “Tổng hợp từ”; "
+                   "đơn vị chưa có báo cáo được tiếp nhận liệt kê ở mục “Chưa tổng hợp” và không có trong số liệu "
+                   "nào), cùng hồ sơ, ý kiến tại chính đơn vị, tính theo số liệu hiện có.")),
+    )),
     "excluded": (RULES, (
         Wording(EXCLUDED_RATINGS + "cancelled dossiers as method.formulas.cancelled says",
                 _l("Ý kiến bị đánh dấu (gửi lặp lại trong thời gian chờ, do máy tự động điền, hoặc vượt mức cho "
@@ -228,6 +235,44 @@ FORMULA_WORDINGS: dict[str, tuple[Wording, ...]] = {
         _l("Tỷ lệ phản ánh, kiến nghị trả lời đúng hạn (%%) = số phản ánh được trả lời đến hết ngày làm việc hạn "
            "÷ (số đã trả lời + số đang xử lý đã quá hạn) × 100.")),),
 }
+# A compiled report's `method.compiled`: what compiling does (`reports/compiled.py`).
+COMPILED_WORDINGS: dict[str, tuple[Wording, ...]] = {
+    "basis": (Wording(
+        "each count is the sum of the counts in the accepted snapshots listed in compiled_from; every percentage, "
+        "mean and QĐ 766 indicator is worked out again from the sums by the formulas below, never averaged from "
+        "the children's percentages",
+        _l("Mỗi số đếm là tổng các số đếm trong các báo cáo đã tiếp nhận của đơn vị trực thuộc; mọi tỷ lệ, điểm "
+           "trung bình và chỉ số theo QĐ 766 được tính lại từ các tổng theo công thức dưới đây, không lấy trung "
+           "bình tỷ lệ của các đơn vị.")),),
+    "satisfaction": (Wording(
+        "responses, overall answers per level, each element's answers per level, each behaviour's yes / no / "
+        "unknown, by channel and excluded are summed; verified and unverified: responses only (a snapshot carries "
+        "their percentages, not their counts, so those read null)",
+        _l("Số ý kiến, số câu trả lời theo từng mức (chung và từng yếu tố), số “có / không / không rõ” của từng "
+           "hành vi, số ý kiến theo kênh và số ý kiến bị loại được cộng dồn; với ý kiến có và không gắn hồ sơ "
+           "chỉ cộng số ý kiến (báo cáo của đơn vị ghi tỷ lệ, không ghi số đếm, nên các tỷ lệ này để trống).")),),
+    "tthc_results": (Wording(
+        "Biểu II.06a, every column: the unit's row, one row per compiled child (its snapshot's own), per procedure "
+        "and per field; a snapshot filed before dossiers carried a field counts whole under Khác",
+        _l("Biểu II.06a, mọi cột: dòng của đơn vị, mỗi đơn vị trực thuộc được tổng hợp một dòng (lấy từ báo cáo "
+           "của đơn vị đó), theo thủ tục và theo lĩnh vực; báo cáo nộp trước khi hồ sơ có lĩnh vực được tính cả "
+           "vào dòng “Khác”.")),),
+    "own_records": (Wording(
+        "dossiers registered and ratings given at this unit itself, outside every child (its own desk), are read "
+        "live and counted in every sum, and shown as tthc_results.own: no child's report holds them",
+        _l("Hồ sơ tiếp nhận và ý kiến đánh giá tại chính đơn vị (ngoài mọi đơn vị trực thuộc, ví dụ Trung tâm "
+           "Phục vụ hành chính công của tỉnh) được tính theo số liệu hiện có, cộng vào mọi tổng và ghi ở dòng "
+           "“Tại chính đơn vị”: không báo cáo nào của đơn vị trực thuộc có các số liệu này.")),),
+    "which_units": (Wording(
+        "a unit with child units files a compiled report; a unit without (a commune) files a live one",
+        _l("Đơn vị có đơn vị trực thuộc nộp báo cáo tổng hợp; đơn vị không có đơn vị trực thuộc (cấp xã) nộp báo "
+           "cáo lập từ số liệu của chính mình.")),),
+    "reproducible": (Wording(
+        "rebuilt from the same snapshots the figures are the same; a child accepted later changes the draft, never "
+        "a submitted version",
+        _l("Tổng hợp lại từ cùng các báo cáo thì được cùng số liệu; báo cáo của đơn vị trực thuộc được tiếp nhận "
+           "sau chỉ làm thay đổi bản nháp, không làm thay đổi phiên bản đã nộp.")),),
+}
 ASSUMPTIONS_LEAD = _l("Các giá trị dưới đây là giả định: không văn bản công khai nào quy định chúng, nên mỗi giá trị "
                       "là một thiết lập của hệ thống (tên thiết lập ghi trong ngoặc) và có thể đổi khi có quy định.")
 ASSUMPTION_READINGS = {
@@ -315,6 +360,10 @@ def sentences(method: dict) -> list[tuple[object, Sentence]]:
             for name, text in value.items():
                 said = _worded(f"formulas.{name}", text, FORMULA_WORDINGS.get(name, ()))
                 out.append((FORMULAS if said.read else OTHER, said))
+        elif key == "compiled" and isinstance(value, dict):
+            for name, text in value.items():
+                said = _worded(f"compiled.{name}", text, COMPILED_WORDINGS.get(name, ()))
+                out.append((COMPILED if said.read else OTHER, said))
         elif key == "assumptions":
             out += [(ASSUMED if said.read else OTHER, said) for said in _assumptions(value)]
         else:
@@ -331,6 +380,8 @@ def _place(key: str) -> int:
              "satisfied_min_level": 5, "min_answers": 6, "excluded": 7, "small_cells": 8, "integrity": 9}
     if section == "formulas" and name in FORMULA_WORDINGS:
         return 100 + list(FORMULA_WORDINGS).index(name)
+    if section == "compiled" and name in COMPILED_WORDINGS:
+        return 50 + list(COMPILED_WORDINGS).index(name)
     if section == "assumptions":
         return 200 + (list(ASSUMPTION_READINGS).index(name) + 1 if name in ASSUMPTION_READINGS else 0)
     return order.get(key, 1000)

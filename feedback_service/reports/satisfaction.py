@@ -58,6 +58,24 @@ def _section(total: list, counted: dict[str, dict[str, int]]) -> dict:
     }
 
 
+def own_desk_section(unit_id: int, child_ids: list[int], period: ReportingPeriod) -> dict:
+    """The satisfaction section of what was rated at the unit itself, outside every child
+    (a province's own service centre): the unit's folded counts minus its children's.
+    Exact, because a unit's summary rows hold its whole subtree and the children's
+    subtrees do not overlap (`units.tree.subtrees`). Its `as_of` is not known apart."""
+    totals, answers = folded_counts("unit", [unit_id, *child_ids], period.date_from, period.date_to)
+    total = [totals[unit_id][0], totals[unit_id][1], None]
+    counted: dict[str, dict[str, int]] = {question: dict(dist) for question, dist in answers[unit_id].items()}
+    for child_id in child_ids:
+        total[0] -= totals[child_id][0]
+        total[1] -= totals[child_id][1]
+        for question, dist in answers[child_id].items():
+            mine = counted.setdefault(question, {})
+            for answer, n in dist.items():
+                mine[answer] = mine.get(answer, 0) - n
+    return _section(total, counted)
+
+
 def officer_rows(unit_ids: list[int], period: ReportingPeriod) -> list[dict]:
     """The "6 biết" table per officer of the subtree: internal, never published."""
     officers = list(db.session.execute(

@@ -80,9 +80,9 @@ def world(make_app):
     return build
 
 
-def report(app, auth) -> dict:
+def report(app, auth, code: str = "04") -> dict:
     with clock.running_from(AFTER):
-        answer = app.test_client().get(f"/api/v1/units/04/report?period={QUARTER}", headers=auth)
+        answer = app.test_client().get(f"/api/v1/units/{code}/report?period={QUARTER}", headers=auth)
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()
 
@@ -103,6 +103,8 @@ def test_every_key_of_the_live_method_has_a_sentence(world, resolved_by):
     method = report(app, auth)["method"]
     with app.test_request_context():
         assert method_text.unread(method) == []
+        # A commune's live report says its scope in its own words too.
+        assert method_text.unread(report(app, auth, "01273")["method"]) == []
         said = {s.key: s.text for p in method_text.paragraphs(method) for s in p.sentences}
     assert said["formulas.satisfaction_pct"] == \
         "Tỷ lệ hài lòng (%) = số câu trả lời ở mức 4 trở lên ÷ tổng số câu trả lời × 100."

@@ -10,6 +10,7 @@ import pytest
 from dashboard_helpers import PASSWORD
 from dossier_helpers import dossier, local, rate
 from factories import counter, create_key, tree
+from report_filing import file_report
 
 from feedback_service import clock
 from feedback_service.cases import workflow
@@ -19,6 +20,7 @@ from feedback_service.extensions import db
 from feedback_service.models import Case, Dossier, Unit
 from feedback_service.people.users import create_user
 from feedback_service.reports import filing
+from feedback_service.reports.document import build_report
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.fold import fold_all
 
@@ -201,8 +203,17 @@ def test_the_units_own_dossiers_are_a_row_beside_its_children(app):
     dossier(centre, "P2", local(2026, 7, 3), due=local(2026, 7, 9, 17), returned=local(2026, 7, 13))
     dossier(desk, "C1", local(2026, 7, 2), due=local(2026, 7, 9, 17))
     dossier(other_desk, "O1", local(2026, 7, 2), due=local(2026, 8, 9, 17), channel="online")
+    # Rated at the centre (the province's own desk) and at a commune's desk.
+    for desk_, overall in ((centre, 5), (centre, 4), (centre, 1), (desk, 2)):
+        rate(desk_, overall, local(2026, 7, 6, 9))
+    fold_all(100)
     with clock.running_from(local(2026, 8, 3)):
+        # The province's report is compiled from its communes' accepted reports and its own
+        # desk, read live: the rows add up to it either way.
+        for code in ("01273", "01279"):
+            file_report(code, parse_period("2026-07"))
         results = table("04", "2026-07")
+        live = build_report(Unit.by_code("04"), parse_period("2026-07"))["tthc_results"]
     own = results["own"]
     assert (own["code"], own["received"]["total"], own["resolved"]) == (
         "04", 2, {"total": 2, "early": 1, "on_time": 0, "late": 1, "no_due_date": 0})
@@ -211,6 +222,12 @@ def test_the_units_own_dossiers_are_a_row_beside_its_children(app):
         for key, n in results[section].items():
             assert sum(row[section][key] for row in rows) == n, (section, key)
     assert results["received"]["total"] == 4
+    # Compiled or read live, the province's table is the same.
+    assert {k: results[k] for k in ("received", "resolved", "pending", "own")} == \
+        {k: live[k] for k in ("received", "resolved", "pending", "own")}
+    # Its satisfaction too: the communes' accepted ratings and the centre's own, read live.
+    compiled = report("04", "2026-07")["satisfaction"]
+    assert (compiled["responses"], compiled["overall"]) == (4, {"1": 1, "2": 1, "3": 0, "4": 1, "5": 1})
 
 
 # --- assumptions named --------------------------------------------------------------------------
