@@ -18,9 +18,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ReportExport
-from ..reports import export_runs, exports
+from ..reports.files import export_runs, exports
 from ..reports.audience import copy_for, may_read_export
-from ..reports.export_runs import QueueUnavailable, TooManyExports
+from ..reports.files.export_runs import QueueUnavailable, TooManyExports
 from ..reports.periods import PeriodInvalid, parse_period
 from . import dashboard
 from .access import can_see, visible_unit

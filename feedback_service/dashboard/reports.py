@@ -23,7 +23,8 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import ReportVersion, User
 from ..ratings.instrument import current_instrument
-from ..reports import filing, tthc_form
+from ..reports import filing
+from ..reports.files import tthc_form
 from ..reports.audience import INTERNAL, AudienceRefused, copy_for, served_copy
 from ..reports.publishing import page_copy
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period

@@ -23,7 +23,8 @@ from ..models import Case, PendingFold, Rating, Unit
 from ..summaries import disclosure
 from ..summaries.scoring import MIN_ANSWERS
 from ..units.tree import child_units, subtrees
-from . import tthc, tthc_form
+from . import tthc
+from .files import tthc_form
 from .periods import ReportingPeriod
 from .satisfaction import officer_rows, satisfaction_sections
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .. import clock
-from ..ratings.instrument import current_instrument
+from ... import clock
+from ...ratings.instrument import current_instrument
 
 STATUS_LABELS = {"draft": "Bản nháp (số liệu trực tiếp)", "submitted": "Đã nộp, chờ cấp trên xem xét",
                  "accepted": "Đã được cấp trên tiếp nhận", "returned": "Bị cấp trên trả lại",

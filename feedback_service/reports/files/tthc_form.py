@@ -28,11 +28,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
-from ..extensions import db
-from ..models import Unit
-from ..units.tree import units_above
-from .tthc import Tally
+from ... import clock
+from ...extensions import db
+from ...models import Unit
+from ...units.tree import units_above
+from ..tthc import Tally
 from .xlsx import PageSetup, Style, Workbook
 
 FORM_CODE = "II.06a/VPCP/KSTT"

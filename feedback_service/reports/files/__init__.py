@@ -1,0 +1,1 @@
+"""How a period report becomes a file: XLSX, CSV and JSON."""
