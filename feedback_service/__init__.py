@@ -112,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _load_working_calendar(app: Flask) -> None:
     """Read the public holidays once; a broken file stops start-up with the line at fault."""
-    from .cases.working_days import load
+    from .working_calendar import load
     from .clock import local_today
 
     today = local_today(app.config["LOCAL_TIMEZONE"])

@@ -21,7 +21,7 @@ from ..models.users import ACTING_ROLES
 from ..audit import audit
 from ..units.tree import in_subtree
 from . import timeliness
-from .working_days import WEEKDAYS_ONLY, WorkingCalendar
+from ..working_calendar import WEEKDAYS_ONLY, WorkingCalendar
 
 SYSTEM_ACTOR = "system"
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import audit
-from ..cases.working_days import WEEKDAYS_ONLY
+from ..working_calendar import WEEKDAYS_ONLY
 from ..extensions import db
 from ..models import ReportVersion, Unit, User
 from ..summaries.read import cached

@@ -12,7 +12,7 @@ from feedback_service.cases import workflow
 from feedback_service.config import PROJECT_ROOT
 from feedback_service.extensions import db
 from feedback_service.models import Case
-from feedback_service.cases.working_days import WEEKDAYS_ONLY, CalendarError, load, parse
+from feedback_service.working_calendar import WEEKDAYS_ONLY, CalendarError, load, parse
 
 SHIPPED = PROJECT_ROOT / "config" / "holidays.txt"
 
