@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import clock
+from .. import clock, working_calendar
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.ratings import case_reasons
@@ -45,7 +45,7 @@ def local_today() -> date:
 
 def due_on_for(opened_day: date) -> date:
     days = int(current_app.config["CASE_SLA_WORKING_DAYS"])
-    return add_working_days(opened_day, days, current_app.extensions.get("working_calendar", WEEKDAYS_ONLY))
+    return add_working_days(opened_day, days, working_calendar.current())
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:

@@ -23,9 +23,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, working_calendar
 from ..audit import audit
-from ..working_calendar import WEEKDAYS_ONLY
 from ..extensions import db
 from ..models import ReportVersion, Unit, User
 from ..summaries.read import cached
@@ -68,8 +67,7 @@ def _deadline_days(unit: Unit | None, unit_tier: int | None) -> int:
 
 
 def _working_days_after(period: ReportingPeriod, days: int) -> date:
-    calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
-    return calendar.add_working_days(period.date_to, days)
+    return working_calendar.current().add_working_days(period.date_to, days)
 
 
 def versions(unit: Unit, period: ReportingPeriod) -> list[ReportVersion]:
