@@ -37,8 +37,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
-from ..cases.notices import send, smtp_configured
 from ..extensions import db
+from ..mail import plain_message, send, smtp_configured
 from ..models import ReportDraft, Unit, User
 from ..units.tree import tiers
 from . import filing
@@ -238,14 +238,7 @@ def report_link(unit: Unit, period: ReportingPeriod) -> str:
 
 
 def _message(subject: str, body: str, to: list[str]):
-    from email.message import EmailMessage
-
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = ", ".join(to)
-    message.set_content(body + "\nThư tự động của hệ thống đánh giá sự hài lòng.\n")
-    return message
+    return plain_message(subject, body + "\nThư tự động của hệ thống đánh giá sự hài lòng.\n", to)
 
 
 def _ready_message(unit: Unit, period: ReportingPeriod, due: date, to: list[str]):
