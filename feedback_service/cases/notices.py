@@ -18,7 +18,7 @@ from ..extensions import db, redis_client
 from ..jobs import DEFAULT, NOTIFY_CASE, enqueue
 from ..mail import plain_message, send, smtp_configured
 from ..models import Case, User
-from ..units.tree import in_subtree
+from ..people.permissions import CASE_NOTICE_ROLES, told_of_case
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,10 @@ _REASONS = {"low_overall": "mức hài lòng thấp", "conduct_no": "cán bộ c
 
 
 def recipients(case: Case) -> list[User]:
-    """Active unit managers with an e-mail whose subtree holds the case's unit."""
-    managers = db.session.scalars(select(User).where(
-        User.active.is_(True), User.role == "unit_manager", User.email.is_not(None), User.unit_id.is_not(None)))
-    return [user for user in managers if in_subtree(user.unit_id, case.unit_id)]
+    """The users told of the case (`permissions.told_of_case`) who have an e-mail."""
+    candidates = db.session.scalars(select(User).where(
+        User.active.is_(True), User.role.in_(CASE_NOTICE_ROLES), User.email.is_not(None)))
+    return [user for user in candidates if told_of_case(user, case)]
 
 
 def message_for(case: Case, to: list[str]) -> EmailMessage:

@@ -40,14 +40,13 @@ from .. import clock
 from ..extensions import db
 from ..mail import plain_message, send, smtp_configured
 from ..models import ReportDraft, Unit, User
+from ..people.permissions import REPORT_MAIL_ROLES, told_of_report
 from ..units.tree import tiers
 from . import filing
 from .periods import KINDS, PeriodInvalid, ReportingPeriod, last_closed
 
 log = logging.getLogger(__name__)
 
-# Who is told: the roles that may submit a unit's own report (`filing.may_submit`), admins aside.
-MANAGER_ROLES = ("unit_manager", "province_officer")
 # A reminder goes out while the report still waits for its unit.
 REMINDED_STATUSES = ("draft", "returned")
 
@@ -211,10 +210,11 @@ def _claim(draft: ReportDraft, column, also_remind: bool = False) -> datetime | 
 
 
 def managers(unit: Unit) -> list[str]:
-    """The e-mail addresses of the people who may submit the unit's own report."""
-    return sorted(set(db.session.scalars(select(User.email).where(
-        User.active.is_(True), User.role.in_(MANAGER_ROLES), User.unit_id == unit.id,
-        User.email.is_not(None), User.email != ""))))
+    """The e-mail addresses of the people told of the unit's report (`permissions.told_of_report`)."""
+    candidates = db.session.scalars(select(User).where(
+        User.active.is_(True), User.role.in_(REPORT_MAIL_ROLES), User.unit_id == unit.id,
+        User.email.is_not(None), User.email != ""))
+    return sorted({user.email for user in candidates if told_of_report(user, unit)})
 
 
 def _mail(draft: ReportDraft, claim: datetime, period: ReportingPeriod, due: date, compose) -> None:
