@@ -1,4 +1,14 @@
-"""SIPAS QR feedback service: the Flask application factory."""
+"""SIPAS QR feedback service: the Flask application factory (`create_app`).
+
+The package is grouped by domain (`units/`, `ratings/`, `summaries/`, `dossiers/`,
+`cases/`, `webhooks/`, `people/`, `reports/`, `models/`) beside one folder per audience
+(`citizen/`, `api/`, `integration/`, `dashboard/`, `verification/`, `health/`,
+`openapi/`, `accounts/`, `cli/`). Domain-neutral modules stand here: `clock.py` (the one
+clock), `working_calendar.py` (working days), `transactions.py` (the one commit),
+`mail.py` (sending e-mail), `jobs.py` (queues and the periodic table), `audit.py`,
+`config.py`, `extensions.py`, `errors.py`, `validation.py`, `i18n.py`, `logs.py`,
+`access_log.py`, `redis_breaker.py`, `security_headers.py`.
+"""
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
-"""Who may handle a counter's operator material: its token, QR images and poster.
+"""The operator behind a request: who may handle a counter's operator material (its
+token, QR images and poster), as `permissions.py` decides.
 
 A counter's token lets anyone rate it without standing at the desk, so the material
 that carries it is for the people who run the desk: a logged-in dashboard user whose
