@@ -1,7 +1,7 @@
 """Report exports from the dashboard: ask for a file, watch it being built, download it.
 
 `POST /dashboard/units/<code>/report-exports` (fields `period`, `format`) queues the
-build (`reports.export_runs`), or finds the same export already queued, running or
+build (`reports.files.export_runs`), or finds the same export already queued, running or
 built and still current, and sends the user to the export's page, which refreshes
 itself every 2 seconds with a meta refresh (the CSP allows no inline script) until the
 file is ready, then shows the download link and when it expires. Scoped like every
