@@ -1,4 +1,14 @@
-"""SIPAS QR feedback service: the Flask application factory."""
+"""SIPAS QR feedback service: the Flask application factory (`create_app`).
+
+The package is grouped by domain (`units/`, `ratings/`, `summaries/`, `dossiers/`,
+`cases/`, `webhooks/`, `people/`, `reports/`, `models/`) beside one folder per audience
+(`citizen/`, `api/`, `integration/`, `dashboard/`, `verification/`, `health/`,
+`openapi/`, `accounts/`, `cli/`). Domain-neutral modules stand here: `clock.py` (the one
+clock), `working_calendar.py` (working days), `transactions.py` (the one commit),
+`mail.py` (sending e-mail), `jobs.py` (queues and the periodic table), `audit.py`,
+`config.py`, `extensions.py`, `errors.py`, `validation.py`, `i18n.py`, `logs.py`,
+`access_log.py`, `redis_breaker.py`, `security_headers.py`.
+"""
 from __future__ import annotations
 
 from flask import Flask
@@ -13,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import config as settings
     from .extensions import (babel, csrf, db, init_redis, limiter, limiter_storage_uri, login_manager, migrate,
                              redis_options)
+    from . import working_calendar
     from .i18n import pick, remember_locale, select_locale
 
     app = Flask(__name__, static_folder=str(settings.PROJECT_ROOT / "static"), static_url_path="/static")
@@ -45,7 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     csrf.init_app(app)
     init_redis(app)
-    _load_working_calendar(app)
+    working_calendar.init_app(app)
     app.after_request(remember_locale)
     app.jinja_env.globals["pick"] = pick
     from flask_babel import get_locale
@@ -110,10 +121,3 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(anonymous_or_machine)
 
 
-def _load_working_calendar(app: Flask) -> None:
-    """Read the public holidays once; a broken file stops start-up with the line at fault."""
-    from .cases.working_days import load
-    from .clock import local_today
-
-    today = local_today(app.config["LOCAL_TIMEZONE"])
-    app.extensions["working_calendar"] = load(app.config["PUBLIC_HOLIDAYS_FILE"], today)

@@ -144,7 +144,7 @@ def from_environment() -> dict:
         "REPORT_NEGATIVE_OVERALL_MAX": _int("REPORT_NEGATIVE_OVERALL_MAX", 2),
         # The public /reports/verify page takes a report's JSON up to this size (a province's is ~1 MB).
         "REPORT_VERIFY_MAX_BYTES": _int("REPORT_VERIFY_MAX_BYTES", 4 * 1024 * 1024),
-        # Report exports (reports/exports.py): an XLSX resting on at most this many ratings is
+        # Report exports (reports/files/exports.py): an XLSX resting on at most this many ratings is
         # built in the request; a larger one (or any from the dashboard) by an RQ job, written
         # under REPORT_EXPORT_DIR and downloadable for REPORT_EXPORT_TTL_SECONDS, then deleted by
         # the sweep every REPORT_EXPORT_SWEEP_SECONDS. A job still running after

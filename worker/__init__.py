@@ -1,5 +1,11 @@
 """RQ jobs. Each job takes ids (never objects), raises on failure, and is
-idempotent, because RQ may run a job twice after a crash."""
+idempotent, because RQ may run a job twice after a crash.
+
+One module per domain: `aggregation.py` (the fold), `notifications.py` (complaint
+notices), `webhooks.py` (alert deliveries), `reports.py` (export files) and
+`reports_schedule.py` (drafts and reminders); the work itself lives in
+`feedback_service`, these only run it in the app's context (`in_app_context`).
+"""
 from __future__ import annotations
 
 from functools import lru_cache, wraps

@@ -1,7 +1,7 @@
 """Report jobs: build an export file, and sweep the files whose link has expired."""
 from __future__ import annotations
 
-from feedback_service.reports import export_runs
+from feedback_service.reports.files import export_runs
 
 from . import in_app_context
 

@@ -1,6 +1,9 @@
-"""The JSON API (`/api/v1`): ratings from kiosks and apps, public summaries, counters and QR codes.
+"""The JSON API (`/api/v1`): ratings from kiosks and apps, public summaries, counters and
+QR codes, period reports and their exports.
 
-Every error leaves as the one envelope of `errors.api_error_response`.
+Every error leaves as the one envelope of `errors.api_error_response`. Modules:
+`ratings.py`, `summaries.py`, `counters.py`, `reports.py`, `report_exports.py` (one per
+resource) and `params.py` (query parameters shared by the read routes).
 """
 from flask import Blueprint
 

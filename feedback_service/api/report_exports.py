@@ -23,9 +23,9 @@ from ..extensions import db
 from ..models import ReportExport
 from ..people.api_clients import client_for_key
 from ..people.operators import UnknownKey, current_operator
-from ..reports import export_runs, exports
+from ..reports.files import export_runs, exports
 from ..reports.audience import may_read_export
-from ..reports.export_runs import QueueUnavailable, TooManyExports
+from ..reports.files.export_runs import QueueUnavailable, TooManyExports
 from . import api
 from .reports import report_scope
 

@@ -6,7 +6,6 @@ words or phone: mailboxes are forwarded and kept; the dashboard checks who may r
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -17,8 +16,9 @@ from sqlalchemy import or_, select, update
 from .. import clock
 from ..extensions import db, redis_client
 from ..jobs import DEFAULT, NOTIFY_CASE, enqueue
+from ..mail import plain_message, send, smtp_configured
 from ..models import Case, User
-from ..units.tree import in_subtree
+from ..people.permissions import CASE_NOTICE_ROLES, told_of_case
 
 log = logging.getLogger(__name__)
 
@@ -27,42 +27,24 @@ _REASONS = {"low_overall": "mức hài lòng thấp", "conduct_no": "cán bộ c
             "comment": "có góp ý"}
 
 
-def smtp_configured() -> bool:
-    return bool(current_app.config.get("SMTP_HOST"))
-
-
 def recipients(case: Case) -> list[User]:
-    """Active unit managers with an e-mail whose subtree holds the case's unit."""
-    managers = db.session.scalars(select(User).where(
-        User.active.is_(True), User.role == "unit_manager", User.email.is_not(None), User.unit_id.is_not(None)))
-    return [user for user in managers if in_subtree(user.unit_id, case.unit_id)]
+    """The users told of the case (`permissions.told_of_case`) who have an e-mail."""
+    candidates = db.session.scalars(select(User).where(
+        User.active.is_(True), User.role.in_(CASE_NOTICE_ROLES), User.email.is_not(None)))
+    return [user for user in candidates if told_of_case(user, case)]
 
 
 def message_for(case: Case, to: list[str]) -> EmailMessage:
     link = f"{current_app.config['PUBLIC_BASE_URL']}/dashboard/cases/{case.id}"
     reasons = ", ".join(_REASONS.get(r, r) for r in case.reasons) or "đánh giá chưa hài lòng"
-    message = EmailMessage()
-    message["Subject"] = f"Phản ánh mới cần xử lý — {case.unit.name}"
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = ", ".join(to)
-    message.set_content(
+    return plain_message(
+        f"Phản ánh mới cần xử lý — {case.unit.name}",
         f"Có phản ánh mới tại {case.unit.name}"
         + (f", {case.counter.name}" if case.counter else "")
         + f" ({reasons}).\n\nHạn trả lời: {case.due_on:%d/%m/%Y}.\n"
         f"Xem và xử lý (cần đăng nhập): {link}\n\n"
-        "Thư tự động của hệ thống đánh giá sự hài lòng; nội dung góp ý chỉ xem trên hệ thống.\n"
-    )
-    return message
-
-
-def send(message: EmailMessage) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if config.get("SMTP_USER"):
-            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
-        smtp.send_message(message)
+        "Thư tự động của hệ thống đánh giá sự hài lòng; nội dung góp ý chỉ xem trên hệ thống.\n",
+        to)
 
 
 # While this key lives a notice job for the case is queued (or failing and being

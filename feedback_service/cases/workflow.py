@@ -13,15 +13,15 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import clock
+from .. import clock, working_calendar
 from ..extensions import db
 from ..models import Case, CaseEvent, Rating, User
 from ..models.ratings import case_reasons
-from ..models.users import ACTING_ROLES
 from ..audit import audit
-from ..units.tree import in_subtree
+from ..people import permissions
+from ..people.permissions import ACTING_ROLES
 from . import timeliness
-from .working_days import WEEKDAYS_ONLY, WorkingCalendar
+from ..working_calendar import WEEKDAYS_ONLY, WorkingCalendar
 
 SYSTEM_ACTOR = "system"
 
@@ -45,7 +45,7 @@ def local_today() -> date:
 
 def due_on_for(opened_day: date) -> date:
     days = int(current_app.config["CASE_SLA_WORKING_DAYS"])
-    return add_working_days(opened_day, days, current_app.extensions.get("working_calendar", WEEKDAYS_ONLY))
+    return add_working_days(opened_day, days, working_calendar.current())
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:
@@ -116,28 +116,14 @@ def backfill(batch: int = 500) -> int:
         last_id = ratings[-1].id
 
 
-# --- who may handle a case ---------------------------------------------------------
-
-def may_handle(user: User, case: Case) -> bool:
-    """An active user with an acting role whose subtree holds the case."""
-    if not user.active or user.role not in ACTING_ROLES:
-        return False
-    if user.role == "admin":
-        return True
-    return user.unit_id is not None and in_subtree(user.unit_id, case.unit_id)
-
+# --- who may be given a case ----------------------------------------------------------
 
 def assignee_choices(case: Case, by: User) -> list[User]:
     """Whom `by` may assign the case to: users who may handle it and whom `by` can see."""
     users = db.session.scalars(select(User).where(User.active.is_(True), User.role.in_(ACTING_ROLES))
                                .order_by(User.display_name, User.username))
-    return [user for user in users if may_handle(user, case) and _sees_user(by, user)]
-
-
-def _sees_user(by: User, user: User) -> bool:
-    if by.role == "admin":
-        return True
-    return user.unit_id is not None and by.unit_id is not None and in_subtree(by.unit_id, user.unit_id)
+    return [user for user in users
+            if permissions.may_handle_case(user, case) and permissions.sees_unit(by, user.unit_id)]
 
 
 # --- the workflow -------------------------------------------------------------------

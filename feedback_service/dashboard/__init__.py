@@ -2,7 +2,13 @@
 
 Login required before every route (`require_login`), and every route that names a
 unit checks it against the user's subtree through `access.visible_unit` — the
-server enforces scoping, whatever URL is typed.
+server enforces scoping, whatever URL is typed (the rules: `people/permissions.py`).
+
+Pages: `overview.py` (landing, a unit's period, counters, officers), `cases.py` (the
+complaint inbox), `reports.py` (a unit's period report), `report_board.py` (the
+province's board), `report_exports.py` (report files), `exports.py` (CSV of cases and
+officers), `manage.py` (a unit's counters and officers), `user_admin.py` (accounts).
+Helpers: `access.py`, `queries.py`, `charts.py`, `periods.py`, `labels.py`, `form_input.py`.
 """
 
 from flask import Blueprint, redirect, request, url_for

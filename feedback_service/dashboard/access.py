@@ -1,4 +1,5 @@
-"""Who may see and change what: a user sees their unit's subtree, an admin everything."""
+"""The dashboard's gate: the current user's questions to `people/permissions.py`, and the
+unit a URL names (404 outside the user's subtree)."""
 from __future__ import annotations
 
 from flask import abort
@@ -7,14 +8,11 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Unit
-from ..models.users import ACTING_ROLES
-from ..units.tree import in_subtree
+from ..people import permissions
 
 
 def can_see(unit: Unit) -> bool:
-    if current_user.role == "admin":
-        return True
-    return current_user.unit_id is not None and in_subtree(current_user.unit_id, unit.id)
+    return permissions.sees_unit(current_user, unit.id)
 
 
 def visible_unit(code: str) -> Unit:
@@ -27,7 +25,7 @@ def visible_unit(code: str) -> Unit:
 
 
 def require_acting_role() -> None:
-    if current_user.role not in ACTING_ROLES:
+    if not permissions.may_act(current_user):
         abort(403)
 
 

@@ -19,7 +19,8 @@ from ..models.cases import CASE_STATUSES
 from ..ratings.instrument import load_instrument
 from ..units.tree import subtree_ids
 from . import dashboard
-from .access import ACTING_ROLES, can_see, require_acting_role, visible_unit
+from ..people import permissions
+from .access import can_see, require_acting_role, visible_unit
 from .form_input import page_number, row_id
 from .labels import label
 from .reports import FLAG_LABELS
@@ -94,7 +95,7 @@ def _visible_case(case_id: int) -> Case:
 def case_page(case_id: int):
     case = _visible_case(case_id)
     rating = case.rating
-    acting = current_user.role in ACTING_ROLES
+    acting = permissions.may_act(current_user)
     instrument = load_instrument(current_app.config["INSTRUMENT_DIR"], rating.instrument_version)
     return render_template(
         "dashboard/case.html", case=case, rating=rating, instrument=instrument, acting=acting,

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import Case, Officer, Rating
 from ..ratings.instrument import current_instrument
+from ..reports.files.cells import safe_cell
 from ..summaries import disclosure
 from ..units.tree import subtree_ids
 from . import dashboard, local_time, queries
@@ -29,18 +30,10 @@ from .cases import inbox_query
 from .labels import REASON_LABELS, STATUS_LABELS, label
 from .periods import from_request
 
-# A leading =, +, -, @ (or a tab/CR before one) makes Excel and LibreOffice evaluate the cell.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_LOADS = (
     joinedload(Case.rating).load_only(Rating.id, Rating.local_day, Rating.overall, Rating.comment),
     joinedload(Case.unit), joinedload(Case.counter), joinedload(Case.officer), joinedload(Case.assignee),
 )
-
-
-def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def csv_response(rows: Iterable[list], filename: str) -> Response:

@@ -16,14 +16,16 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Counter, Officer, Unit
-from ..models.users import ACTING_ROLES
+from ..people import permissions
 from ..units import staff as management
 from . import dashboard
 from .access import can_see, require_acting_role, visible_unit
 from .form_input import row_id
 
-# Lets any dashboard template ask `current_user.role in ACTING_ROLES` (the overview's link).
-dashboard.add_app_template_global(ACTING_ROLES, "ACTING_ROLES")
+# Lets any dashboard template ask `may_act(current_user)` (the overview's link) and
+# `may_manage_accounts(current_user)` (the menu's link to the accounts).
+dashboard.add_app_template_global(permissions.may_act, "may_act")
+dashboard.add_app_template_global(permissions.may_manage_accounts, "may_manage_accounts")
 
 REFILL_KEY = "manage_refill"
 # The inputs' own maxlength is 200; a longer forged value is cut, not carried in the cookie.
@@ -41,7 +43,7 @@ def unit_manage(code: str):
     if not isinstance(refill, dict) or refill.get("unit") != unit.code:
         refill = None  # typed on another unit's page: not this one's to show
     return render_template("dashboard/manage.html", unit=unit, counters=counters, officers=officers,
-                           acting=current_user.role in ACTING_ROLES, refill=refill)
+                           acting=permissions.may_act(current_user), refill=refill)
 
 
 def _visible_counter(counter_id: int) -> Counter:

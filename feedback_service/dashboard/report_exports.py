@@ -1,7 +1,7 @@
 """Report exports from the dashboard: ask for a file, watch it being built, download it.
 
 `POST /dashboard/units/<code>/report-exports` (fields `period`, `format`) queues the
-build (`reports.export_runs`), or finds the same export already queued, running or
+build (`reports.files.export_runs`), or finds the same export already queued, running or
 built and still current, and sends the user to the export's page, which refreshes
 itself every 2 seconds with a meta refresh (the CSP allows no inline script) until the
 file is ready, then shows the download link and when it expires. Scoped like every
@@ -18,9 +18,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ReportExport
-from ..reports import export_runs, exports
+from ..reports.files import export_runs, exports
 from ..reports.audience import copy_for, may_read_export
-from ..reports.export_runs import QueueUnavailable, TooManyExports
+from ..reports.files.export_runs import QueueUnavailable, TooManyExports
 from ..reports.periods import PeriodInvalid, parse_period
 from . import dashboard
 from .access import can_see, visible_unit

@@ -22,8 +22,10 @@ from .. import clock
 from ..extensions import db
 from ..i18n import pick
 from ..models import ReportVersion, User
+from ..people import permissions
 from ..ratings.instrument import current_instrument
-from ..reports import filing, method_text, tthc_form
+from ..reports import filing, method_text
+from ..reports.files import tthc_form
 from ..reports.audience import INTERNAL, AudienceRefused, copy_for, served_copy
 from ..reports.publishing import page_copy
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
@@ -165,7 +167,7 @@ def unit_report(code: str, period: str):
     newest = versions[-1] if versions else None
     shown = next((v for v in versions if "submitted_at" in document and v.version == document["version"]), None)
     period_over = clock.local_today() > chosen.date_to
-    may_submit = filing.may_submit(me, unit)
+    may_submit = permissions.may_submit_report(me, unit)
     instrument = current_instrument()
     return render_template(
         "dashboard/report.html", unit=unit, period=chosen, document=document, versions=versions, shown=shown,
@@ -174,7 +176,7 @@ def unit_report(code: str, period: str):
         submittable=may_submit and period_over and (newest is None or newest.status == "returned"),
         may_submit=may_submit, period_over=period_over,
         reviewable=(newest is not None and newest.status == "submitted" and shown is newest
-                    and filing.may_review(me, unit)),
+                    and permissions.may_review_report(me, unit)),
         choices=period_choices(chosen, "dashboard.unit_report", code=unit.code),
         element_labels={i["key"]: pick(i["label"]).split(":")[0] for i in instrument["elements"]["items"]},
         conduct_labels={i["key"]: pick(i["label"]).split(" — ")[0] for i in instrument["conduct"]["items"]},
@@ -188,7 +190,7 @@ def unit_report_submit(code: str, period: str):
     unit = visible_unit(code)
     chosen = reporting_period(period)
     me = _me()
-    if not filing.may_submit(me, unit):
+    if not permissions.may_submit_report(me, unit):
         abort(403)
     try:
         row = filing.submit(unit, chosen, me)
@@ -216,7 +218,7 @@ def _review(code: str, period: str, accept: bool):
     unit = visible_unit(code)
     chosen = reporting_period(period)
     me = _me()
-    if not filing.may_review(me, unit):
+    if not permissions.may_review_report(me, unit):
         abort(403)
     number = row_id(request.form.get("version"))
     version = db.session.scalar(db.select(ReportVersion).where(

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Unit, User
 from ..models.users import ROLES
+from ..people import permissions
 from ..people import users as accounts
 from . import dashboard
 from .form_input import page_number
@@ -32,7 +33,7 @@ ROLE_LABELS = {
 @dashboard.before_request
 def admin_only():
     if request.endpoint and request.endpoint.startswith("dashboard.user_admin") \
-            and current_user.is_authenticated and current_user.role != "admin":
+            and current_user.is_authenticated and not permissions.may_manage_accounts(current_user):
         abort(403)
 
 

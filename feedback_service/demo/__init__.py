@@ -1,1 +1,3 @@
-"""The Cao Bằng demo: units, counters, officers, citizens' answers and dossiers."""
+"""The Cao Bằng demo (`flask demo load`): `cao_bang.py` loads its units, counters and
+officers; `answers.py` draws the citizens' answers and `dossiers.py` the dossiers.
+"""

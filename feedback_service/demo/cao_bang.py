@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, working_calendar
 from ..cases.workflow import backfill
 from ..config import PROJECT_ROOT
 from ..extensions import db
@@ -105,7 +105,7 @@ def _add_history(report: DemoReport, desks: list[Counter], rng: random.Random, c
     weak = rng.choice(everyone).id if everyone else None  # one officer serves noticeably worse
     with transaction():
         report.ratings_created = add_ratings(desks, rng, count, workdays, weak)
-        report.dossiers = add_dossiers(desks, rng, workdays, today, weak, current_app.extensions["working_calendar"])
+        report.dossiers = add_dossiers(desks, rng, workdays, today, weak, working_calendar.current())
 
 
 def add_ratings(desks: list[Counter], rng: random.Random, count: int, workdays: list, weak: int | None) -> int:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .. import clock
-from ..cases.working_days import WorkingCalendar
+from ..working_calendar import WorkingCalendar
 from ..extensions import db
 from ..models import Counter, Dossier, PendingFold, Rating, Unit
 from ..ratings.instrument import current_instrument

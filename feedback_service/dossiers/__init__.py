@@ -1,1 +1,4 @@
-"""Dossiers from the one-door e-system: registering them and the QR printed on the receipt."""
+"""Dossiers from the one-door e-system: `records.py` registers them and records what
+happens to them, `tokens.py` signs the QR printed beside the receipt, and
+`timeliness.py` is the one rule of a dossier returned on time.
+"""

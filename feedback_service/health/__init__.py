@@ -1,4 +1,4 @@
-"""Probes and metrics for operators: `/healthz`, `/readyz`, `/metrics`.
+"""Probes and metrics for operators: `/healthz`, `/readyz`, `/metrics` (`probes.py`).
 
 Public by design: they reveal no rating, only liveness and counts.
 """

@@ -1,7 +1,8 @@
 """The integration API (`/api/v1`, API key required): what the one-door e-system
 and other machine clients call. Every route here runs after `authenticate`, so a
 route cannot forget its auth; each route still checks the unit scope of what it
-touches with `require_scope`.
+touches with `require_scope`. Routes: `dossiers.py` (registering dossiers and what
+happens to them) and `officers.py` (a unit subtree's officers).
 """
 from flask import Blueprint, g, request
 

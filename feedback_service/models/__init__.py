@@ -1,5 +1,8 @@
-"""The record store: units and the people who serve at them, ratings, summaries,
-dossiers, API clients, the audit log, webhook deliveries, dashboard users, Redis outages and period reports."""
+"""The record store (SQLAlchemy models), one module per domain: `units.py` (units,
+counters, officers), `ratings.py`, `summaries.py`, `dossiers.py`, `cases.py`, `users.py`
+(dashboard accounts), `integration.py` (API clients, the audit log), `webhooks.py`,
+`reports.py` (submitted versions, drafts), `report_exports.py` and `outages.py` (Redis outages).
+"""
 from .cases import Case, CaseEvent
 from .dossiers import Dossier
 from .integration import AuditEntry, IntegrationClient

@@ -10,11 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .units import Unit, utcnow
 
-# admin: everything; province_officer: the whole province (their unit's subtree);
-# unit_manager: their unit's subtree, read and act; viewer: their unit's subtree, read only.
+# What each role may do is decided in `people/permissions.py`, and only there.
 ROLES = ("admin", "province_officer", "unit_manager", "viewer")
-# Roles that may change things (answer complaints, manage counters); viewers only read.
-ACTING_ROLES = ("admin", "province_officer", "unit_manager")
 
 
 class User(UserMixin, db.Model):

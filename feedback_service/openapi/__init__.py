@@ -2,7 +2,9 @@
 rendered from it by the app itself (no CDN, no JavaScript).
 
 The spec is generated in Python from the same schemas the routes validate with,
-so the description and the checks cannot drift apart.
+so the description and the checks cannot drift apart. `spec.py` assembles it from
+its areas (`public.py`, `integration.py`, `reports.py`, `report_exports.py`, with
+`components.py` shared); `routes.py` serves it and `page.py` shapes the docs page.
 """
 from flask import Blueprint
 

@@ -1,4 +1,5 @@
-"""Who may handle a counter's operator material: its token, QR images and poster.
+"""The operator behind a request: who may handle a counter's operator material (its
+token, QR images and poster), as `permissions.py` decides.
 
 A counter's token lets anyone rate it without standing at the desk, so the material
 that carries it is for the people who run the desk: a logged-in dashboard user whose
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 from flask import request
 from flask_login import current_user
 
-from ..units.tree import in_subtree, subtree_ids
+from ..units.tree import subtree_ids
+from . import permissions
 from .api_clients import client_for_key
 
 
@@ -30,7 +32,7 @@ class Operator:
     reader: object = field(default=None, compare=False)
 
     def may_handle(self, unit_id: int) -> bool:
-        return self.root_unit_id is None or in_subtree(self.root_unit_id, unit_id)
+        return permissions.may_handle_material(self.root_unit_id, unit_id)
 
     def unit_ids(self) -> set[int] | None:
         """The units whose material this operator handles, read once; None means all."""
@@ -52,9 +54,6 @@ def current_operator() -> Operator | None:
         if client is None:
             raise UnknownKey
         return Operator(client.unit_id, client)
-    if current_user.is_authenticated and not current_user.must_change_password:
-        if current_user.role == "admin":
-            return Operator(None, current_user._get_current_object())
-        if current_user.unit_id is not None:
-            return Operator(current_user.unit_id, current_user._get_current_object())
+    if current_user.is_authenticated and permissions.handles_material(current_user):
+        return Operator(permissions.material_root(current_user), current_user._get_current_object())
     return None

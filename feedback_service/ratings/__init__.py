@@ -1,1 +1,4 @@
-"""A citizen's rating: the questionnaire, the signed counter token and QR, abuse rules, storing it."""
+"""A citizen's rating: `instrument.py` (the questionnaire), `tokens.py` and `qr.py`
+(the signed counter token and its QR), `abuse.py` (rate limits, allowances, honeypot,
+cool-down) and `submission.py` (checking and storing it, for every channel).
+"""

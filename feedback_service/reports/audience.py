@@ -5,7 +5,8 @@ Two copies exist of every report (the JSON, its files and the dashboard page ali
   submitted and reviewed it by name, its `sha256`, and in the XLSX the anonymised
   responses with their comments. For the people who file and review it: the unit's own
   unit managers, province officers of the unit or above it, admins, and API keys created
-  with the `reports` scope (`flask clients create … --scope reports`);
+  with the `reports` scope (`flask clients create … --scope reports`), as
+  `people/permissions.reads_internal_copy` decides;
 - the *published copy* (`publishing.published`): for every other reader in scope, such
   as viewers and plain dossier-sync API keys.
 
@@ -14,9 +15,8 @@ nobody can ask up. Scope (whether the reader may see the unit at all) is checked
 """
 from __future__ import annotations
 
-from ..models import IntegrationClient, ReportExport, Unit, User
-from ..people.api_clients import REPORTS_SCOPE, in_scope
-from ..units.tree import in_subtree
+from ..models import ReportExport, Unit
+from ..people.permissions import reads_internal_copy
 from .filing import served_document
 from .periods import ReportingPeriod
 from .publishing import published
@@ -29,24 +29,14 @@ class AudienceRefused(Exception):
     """The reader asked for a copy it may not read (the internal one, as a reader of the published copy)."""
 
 
-def reads_internal(reader: object, unit: Unit) -> bool:
-    """Whether `reader` (a dashboard user or an API client) reads `unit`'s internal copy."""
-    if isinstance(reader, IntegrationClient):
-        return REPORTS_SCOPE in reader.scope_names and in_scope(reader, unit.id)
-    if isinstance(reader, User):
-        if reader.role == "admin":
-            return True
-        if reader.role == "unit_manager":
-            return reader.unit_id == unit.id
-        if reader.role == "province_officer":
-            return reader.unit_id is not None and in_subtree(reader.unit_id, unit.id)
-    return False
+# The permission under the name this package's readers know.
+reads_internal = reads_internal_copy
 
 
 def copy_for(reader: object, unit: Unit, asked: str | None = None) -> str:
     """The copy `reader` gets: `asked` (INTERNAL or PUBLIC) when it may read it, else
     its own (AudienceRefused when it asks up). None or "" asks for the reader's own."""
-    own = INTERNAL if reads_internal(reader, unit) else PUBLIC
+    own = INTERNAL if reads_internal_copy(reader, unit) else PUBLIC
     if asked in (None, "") or asked == own:
         return own
     if asked == PUBLIC:
@@ -68,4 +58,4 @@ def copy_of(export: ReportExport) -> str:
 def may_read_export(reader: object, export: ReportExport) -> bool:
     """Whether `reader` (already in the unit's scope) may poll and download `export`: an
     internal copy only for a reader of the internal copy, whoever asked for it."""
-    return copy_of(export) == PUBLIC or reads_internal(reader, export.unit)
+    return copy_of(export) == PUBLIC or reads_internal_copy(reader, export.unit)

@@ -31,8 +31,8 @@ from ..ratings.instrument import CONDUCT_ANSWERS, current_instrument
 from ..summaries.scoring import LEVELS, compose
 from . import integrity
 from .satisfaction import FLAG_REASONS
-from .tthc import PENDING, RECEIVED, RESOLVED, Tally, procedure_rows
-from .tthc_form import field_rows
+from .tthc import PENDING, RECEIVED, RESOLVED, Tally, field_rows, procedure_rows
+
 
 COMPARED_SECTIONS = ("satisfaction", "indicators_766", "tthc_results")
 # Moments of the reading, not figures: they differ on every reading.

@@ -33,7 +33,7 @@ from flask import current_app
 from .. import clock
 from ..models import Unit
 from ..units.tree import child_units, subtrees
-from . import tthc, tthc_form
+from . import tthc
 from .compilation import compile_snapshots, tally_of
 from .document import FORMAT, OWN, complaint_figures, method, ranked_children
 from .periods import ReportingPeriod
@@ -116,6 +116,6 @@ def own_desk(unit: Unit, period: ReportingPeriod) -> tuple[list[int], dict]:
         "unit": {"code": unit.code, "name": unit.name},
         "satisfaction": own_desk_section(unit.id, [child.id for child in children], period),
         "tthc_results": {**desk.table(), "procedures": tthc.procedure_rows(tallies.by_procedure, tallies.names),
-                         "fields": tthc_form.field_rows(tallies.by_field, tallies.field_names)},
+                         "fields": tthc.field_rows(tallies.by_field, tallies.field_names)},
         "indicators_766": {**desk.indicators(), "complaints": complaint_figures(own_ids, period)},
     }

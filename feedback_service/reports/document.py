@@ -23,7 +23,7 @@ from ..models import Case, PendingFold, Rating, Unit
 from ..summaries import disclosure
 from ..summaries.scoring import MIN_ANSWERS
 from ..units.tree import child_units, subtrees
-from . import tthc, tthc_form
+from . import tthc
 from .periods import ReportingPeriod
 from .satisfaction import officer_rows, satisfaction_sections
 
@@ -68,7 +68,7 @@ def build_report(unit: Unit, period: ReportingPeriod) -> dict:
                          "own": {"code": unit.code, "name": unit.name, **by_group[OWN].table()},
                          "children": [{"code": c.code, "name": c.name, **by_group[c.id].table()} for c in children],
                          "procedures": tthc.procedure_rows(by_procedure, names),
-                         "fields": tthc_form.field_rows(by_field, field_names)},
+                         "fields": tthc.field_rows(by_field, field_names)},
         "children": ranked_children(children, satisfaction, by_group),
         "officers": officers,
         "method": method(unit, members, period),

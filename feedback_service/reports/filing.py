@@ -9,9 +9,10 @@ a new version, and every version is kept. After the deadline (communes first, ea
 above a few working days later) an unsubmitted report of an official period is
 *not_reported*; calendar periods are for reading, nobody must file them.
 
-Who may do what (`may_submit`, `may_review`): a unit's own manager (a unit manager or
-province officer whose unit it is) submits it; a province officer, or an admin,
-reviews the reports of the units below their own, never their own.
+Who may do what is asked of `people/permissions.py` (`may_submit_report`,
+`may_review_report`): a unit's own manager (a unit manager or province officer whose unit
+it is) submits it; a province officer, or an admin, reviews the reports of the units
+below their own, never their own.
 """
 from __future__ import annotations
 
@@ -25,22 +26,20 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, working_calendar
 from ..audit import audit
-from ..cases.working_days import WEEKDAYS_ONLY
 from ..extensions import db
 from ..models import ReportVersion, Unit, User
+from ..people.permissions import may_review_report, may_submit_report
 from ..summaries.read import cached
 from ..transactions import transaction
-from ..units.tree import child_units, in_subtree, tier
+from ..units.tree import child_units, tier
 from . import integrity
 from .compiled import compiled_report
 from .document import build_report
 from .periods import ReportingPeriod
 
 STATUSES = ("draft", "submitted", "accepted", "returned", "not_reported")
-SUBMITTING_ROLES = ("unit_manager", "province_officer", "admin")
-REVIEWING_ROLES = ("province_officer", "admin")
 COMMENT_MAX = 2000
 
 
@@ -71,8 +70,7 @@ def _deadline_days(unit: Unit | None, unit_tier: int | None) -> int:
 
 
 def _working_days_after(period: ReportingPeriod, days: int) -> date:
-    calendar = current_app.extensions.get("working_calendar", WEEKDAYS_ONLY)
-    return calendar.add_working_days(period.date_to, days)
+    return working_calendar.current().add_working_days(period.date_to, days)
 
 
 def versions(unit: Unit, period: ReportingPeriod) -> list[ReportVersion]:
@@ -219,23 +217,10 @@ def served_document(unit: Unit, period: ReportingPeriod, version: int | None = N
     return snapshot_of(current) if current is not None else live_document(unit, period)
 
 
-def may_submit(user: User, unit: Unit) -> bool:
-    if user.role == "admin":
-        return True
-    return user.role in SUBMITTING_ROLES and user.unit_id == unit.id
-
-
-def may_review(user: User, unit: Unit) -> bool:
-    if user.role == "admin":
-        return True
-    return (user.role in REVIEWING_ROLES and user.unit_id is not None and user.unit_id != unit.id
-            and in_subtree(user.unit_id, unit.id))
-
-
 def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
     """Freeze the report as it stands now (`report_now`) as the next version. Refused before the period has
     ended, and while the latest version waits for review or has been accepted."""
-    if not may_submit(user, unit):
+    if not may_submit_report(user, unit):
         raise FilingRefused(_("Chỉ lãnh đạo của chính đơn vị mới nộp được báo cáo này."))
     today = clock.local_today()
     if today <= period.date_to:
@@ -270,7 +255,7 @@ def submit(unit: Unit, period: ReportingPeriod, user: User) -> ReportVersion:
 
 def review(version: ReportVersion, user: User, accept: bool, comment: str = "") -> None:
     """Accept the latest submitted version, or return it with a comment."""
-    if not may_review(user, version.unit):
+    if not may_review_report(user, version.unit):
         raise FilingRefused(_("Chỉ cấp trên của đơn vị mới tiếp nhận hoặc trả lại báo cáo."))
     newest = db.session.scalar(select(func.max(ReportVersion.version)).where(
         ReportVersion.unit_id == version.unit_id, ReportVersion.period == version.period))

@@ -37,17 +37,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
-from ..cases.notices import send, smtp_configured
 from ..extensions import db
+from ..mail import plain_message, send, smtp_configured
 from ..models import ReportDraft, Unit, User
+from ..people.permissions import REPORT_MAIL_ROLES, told_of_report
 from ..units.tree import tiers
 from . import filing
 from .periods import KINDS, PeriodInvalid, ReportingPeriod, last_closed
 
 log = logging.getLogger(__name__)
 
-# Who is told: the roles that may submit a unit's own report (`filing.may_submit`), admins aside.
-MANAGER_ROLES = ("unit_manager", "province_officer")
 # A reminder goes out while the report still waits for its unit.
 REMINDED_STATUSES = ("draft", "returned")
 
@@ -211,10 +210,11 @@ def _claim(draft: ReportDraft, column, also_remind: bool = False) -> datetime | 
 
 
 def managers(unit: Unit) -> list[str]:
-    """The e-mail addresses of the people who may submit the unit's own report."""
-    return sorted(set(db.session.scalars(select(User.email).where(
-        User.active.is_(True), User.role.in_(MANAGER_ROLES), User.unit_id == unit.id,
-        User.email.is_not(None), User.email != ""))))
+    """The e-mail addresses of the people told of the unit's report (`permissions.told_of_report`)."""
+    candidates = db.session.scalars(select(User).where(
+        User.active.is_(True), User.role.in_(REPORT_MAIL_ROLES), User.unit_id == unit.id,
+        User.email.is_not(None), User.email != ""))
+    return sorted({user.email for user in candidates if told_of_report(user, unit)})
 
 
 def _mail(draft: ReportDraft, claim: datetime, period: ReportingPeriod, due: date, compose) -> None:
@@ -238,14 +238,7 @@ def report_link(unit: Unit, period: ReportingPeriod) -> str:
 
 
 def _message(subject: str, body: str, to: list[str]):
-    from email.message import EmailMessage
-
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = ", ".join(to)
-    message.set_content(body + "\nThư tự động của hệ thống đánh giá sự hài lòng.\n")
-    return message
+    return plain_message(subject, body + "\nThư tự động của hệ thống đánh giá sự hài lòng.\n", to)
 
 
 def _ready_message(unit: Unit, period: ReportingPeriod, due: date, to: list[str]):

@@ -27,6 +27,7 @@ summary API and the dossier page use too:
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -44,6 +45,8 @@ from .periods import ReportingPeriod
 RECEIVED = ("total", "online", "in_person", "carried_over")
 RESOLVED = ("total", "early", "on_time", "late", "no_due_date")
 PENDING = ("total", "within_time", "overdue", "no_due_date")
+# A dossier registered without a field: its row in the JSON, the files and the page.
+OTHER_FIELD = "Khác"
 
 
 class Tally:
@@ -203,3 +206,21 @@ def procedure_rows(by_procedure: dict[str, Tally], names: dict[str, str]) -> lis
     return [{"procedure_code": code, "procedure_name": names.get(code, ""), **by_procedure[code].table(),
              "indicators_766": by_procedure[code].indicators()}
             for code in sorted(by_procedure)]
+
+
+def field_rows(by_field: dict[str | None, Tally], names: dict[str, str]) -> list[dict]:
+    """`tthc_results.fields`: a row per field, by name, then "Khác" for dossiers without one
+    (the rows of Biểu II.06a, in the order `files/tthc_form.py` lays them out)."""
+    named = sorted((code for code in by_field if code is not None),
+                   key=lambda code: (alphabetical(names.get(code, code)), code))
+    rows = [{"field_code": code, "field_name": names.get(code, code), **by_field[code].table()} for code in named]
+    if None in by_field:
+        rows.append({"field_code": None, "field_name": OTHER_FIELD, **by_field[None].table()})
+    return rows
+
+
+def alphabetical(name: str) -> tuple[str, str]:
+    """A sort key close to Vietnamese alphabetical order: letters without their marks
+    first (Python's order puts "Đất đai" after "Hộ tịch"), then the name itself."""
+    folded = unicodedata.normalize("NFD", name.lower().replace("đ", "d"))
+    return "".join(c for c in folded if not unicodedata.combining(c)), name

@@ -18,7 +18,7 @@ from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.jobs import LONG, PERIODIC_JOBS, SWEEP_REPORT_EXPORTS, enqueue
 from feedback_service.models import Rating, ReportExport
-from feedback_service.reports import export_runs
+from feedback_service.reports.files import export_runs
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from factories import counter, officer, unit
 
-from feedback_service.cases.working_days import WEEKDAYS_ONLY
+from feedback_service.working_calendar import WEEKDAYS_ONLY
 from feedback_service.demo.answers import OVERALL_WEIGHTS, WEAK_OFFICER_WEIGHTS, draw_answers
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating

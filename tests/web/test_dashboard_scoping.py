@@ -85,7 +85,7 @@ def _negative_case(desk: Counter, clerk: Officer) -> int:
 def _built_export(unit_code: str) -> str:
     """A finished export of the unit's 2026-Q3 report, its file on disk."""
     from feedback_service.models import ReportExport, Unit
-    from feedback_service.reports import export_runs
+    from feedback_service.reports.files import export_runs
 
     row = ReportExport(id=("a" if unit_code == "01273" else "b") * 32, unit_id=Unit.by_code(unit_code).id,
                        period="2026-Q3", format="csv", internal=True, status="queued", progress=0,

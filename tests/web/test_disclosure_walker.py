@@ -37,7 +37,8 @@ from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating, ReportVersion, Unit, User
 from feedback_service.ratings.submission import local_day
-from feedback_service.reports import export_runs, filing
+from feedback_service.reports import filing
+from feedback_service.reports.files import export_runs
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.fold import fold_all
 

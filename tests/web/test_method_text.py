@@ -21,7 +21,7 @@ from factories import create_key, tree
 
 from feedback_service import clock
 from feedback_service.reports import method_text
-from feedback_service.reports.export_layout import leaves
+from feedback_service.reports.files.export_layout import leaves
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 QUARTER = "2026-Q3"

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import ReportExport, Unit, User
-from feedback_service.reports import export_runs, filing
+from feedback_service.reports import filing
+from feedback_service.reports.files import export_runs
 from feedback_service.reports.audience import INTERNAL
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.read import bump_generation

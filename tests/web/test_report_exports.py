@@ -17,8 +17,8 @@ from sqlalchemy import select
 from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import Rating, ReportExport
-from feedback_service.reports import export_runs, exports, xlsx
-from feedback_service.reports.export_layout import leaves
+from feedback_service.reports.files import export_runs, exports, xlsx
+from feedback_service.reports.files.export_layout import leaves
 
 SECTION_SHEETS = {"Tổng hợp": "satisfaction", "Chỉ số 766": "indicators_766"}
 HEAD = 8  # title, six header lines, an empty row

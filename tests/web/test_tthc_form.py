@@ -25,7 +25,8 @@ from sqlalchemy import select
 from feedback_service import clock
 from feedback_service.extensions import db
 from feedback_service.models import Unit, User
-from feedback_service.reports import filing, tthc_form
+from feedback_service.reports import filing
+from feedback_service.reports.files import tthc_form
 from feedback_service.reports.periods import parse_period
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -1,5 +1,5 @@
-"""Complaint due dates skip public holidays and count make-up Saturdays, from the
-operator's holidays file; a broken file stops start-up with the line at fault."""
+"""Complaint due dates and report deadlines skip public holidays and count make-up
+Saturdays, from the operator's holidays file; a broken file stops start-up with the line at fault."""
 from datetime import date
 from pathlib import Path
 
@@ -8,11 +8,14 @@ from factories import counter, tree
 from ratings_helpers import rating_without_case
 from sqlalchemy import select
 
+from feedback_service import working_calendar
 from feedback_service.cases import workflow
 from feedback_service.config import PROJECT_ROOT
 from feedback_service.extensions import db
 from feedback_service.models import Case
-from feedback_service.cases.working_days import WEEKDAYS_ONLY, CalendarError, load, parse
+from feedback_service.reports import filing
+from feedback_service.reports.periods import parse_period
+from feedback_service.working_calendar import WEEKDAYS_ONLY, CalendarError, load, parse
 
 SHIPPED = PROJECT_ROOT / "config" / "holidays.txt"
 
@@ -75,3 +78,19 @@ def test_a_year_without_holidays_is_warned_about(tmp_path: Path, caplog):
     assert "no public holidays listed" not in caplog.text
     load(str(listed), date(2028, 1, 5))
     assert "no public holidays listed for 2028" in caplog.text
+
+
+def test_case_due_dates_and_report_deadlines_count_the_one_calendar(app):
+    # 2026-07-02 is a Thursday; the calendar the app read says it is a day off.
+    app.extensions["working_calendar"] = parse("2026-07-02 off  test day off")
+    with app.app_context():
+        assert working_calendar.current() is app.extensions["working_calendar"]
+        assert workflow.due_on_for(date(2026, 7, 1)) == working_calendar.current().add_working_days(
+            date(2026, 7, 1), app.config["CASE_SLA_WORKING_DAYS"])
+        assert workflow.due_on_for(date(2026, 6, 30)) != WEEKDAYS_ONLY.add_working_days(
+            date(2026, 6, 30), app.config["CASE_SLA_WORKING_DAYS"])
+        june = parse_period("2026-06")
+        assert filing.deadline(june) == working_calendar.current().add_working_days(
+            june.date_to, app.config["REPORT_DEADLINE_WORKING_DAYS"])
+        assert filing.deadline(june) != WEEKDAYS_ONLY.add_working_days(june.date_to,
+                                                                          app.config["REPORT_DEADLINE_WORKING_DAYS"])

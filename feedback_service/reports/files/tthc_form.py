@@ -21,7 +21,6 @@ or, for a draft, the day its figures were made.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -30,16 +29,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
-from ..extensions import db
-from ..models import Unit
-from ..units.tree import units_above
-from .tthc import Tally
+from ... import clock
+from ...extensions import db
+from ...models import Unit
+from ...units.tree import units_above
+from ..tthc import OTHER_FIELD, Tally
 from .xlsx import PageSetup, Style, Workbook
 
 FORM_CODE = "II.06a/VPCP/KSTT"
-# A dossier registered without a field: its row in the JSON, the files and the page.
-OTHER_FIELD = "Khác"
 FORM_SHEET = "Mẫu Biểu II.06a"
 # Blank for a hand to fill: the top of the tree has no unit above it here.
 UNFILLED = "…………………………"
@@ -87,23 +84,6 @@ COLUMNS = (
 )
 # STT and lĩnh vực come before the numbered columns.
 WIDTH = 2 + len(COLUMNS)
-
-
-def alphabetical(name: str) -> tuple[str, str]:
-    """A sort key close to Vietnamese alphabetical order: letters without their marks
-    first (Python's order puts "Đất đai" after "Hộ tịch"), then the name itself."""
-    folded = unicodedata.normalize("NFD", name.lower().replace("đ", "d"))
-    return "".join(c for c in folded if not unicodedata.combining(c)), name
-
-
-def field_rows(by_field: dict[str | None, Tally], names: dict[str, str]) -> list[dict]:
-    """`tthc_results.fields`: a row per field, by name, then "Khác" for dossiers without one."""
-    named = sorted((code for code in by_field if code is not None),
-                   key=lambda code: (alphabetical(names.get(code, code)), code))
-    rows = [{"field_code": code, "field_name": names.get(code, code), **by_field[code].table()} for code in named]
-    if None in by_field:
-        rows.append({"field_code": None, "field_name": OTHER_FIELD, **by_field[None].table()})
-    return rows
 
 
 @dataclass

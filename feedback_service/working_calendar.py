@@ -1,5 +1,6 @@
-"""Working days for complaint due dates: Monday to Friday, minus the public holidays and
-plus the make-up Saturdays the Government announces each year.
+"""Working days: Monday to Friday, minus the public holidays and plus the make-up Saturdays
+the Government announces each year. A complaint's due date (`cases/`) and a period
+report's deadline (`reports/filing.py`) both count in them, and both ask `current()`.
 
 Tết and Giỗ Tổ Hùng Vương follow the lunar calendar, the day beside 2/9 and the
 make-up days are decided year by year, so no rule can compute them: the operator keeps
@@ -9,8 +10,8 @@ line per day:
     2026-02-16  off   Tết Nguyên đán Bính Ngọ
     2026-01-03  work  Thứ Bảy làm bù   (a Saturday that is a working day)
 
-A malformed file stops the app at start-up with the line at fault, rather than silently
-counting due dates wrongly.
+The file is read once, at start-up (`init_app`); a malformed file stops the app there with
+the line at fault, rather than silently counting due dates wrongly.
 """
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import Flask, current_app
+
 log = logging.getLogger(__name__)
 KINDS = ("off", "work")
+EXTENSION = "working_calendar"  # the key in app.extensions
 
 
 class CalendarError(ValueError):
@@ -89,3 +93,16 @@ def load(path: str | None, today: date) -> WorkingCalendar:
         log.warning("no public holidays listed for %s in %s: complaint due dates count weekdays only",
                     today.year, file)
     return calendar
+
+
+def init_app(app: Flask) -> None:
+    """Read the public holidays once; a broken file stops start-up with the line at fault."""
+    from .clock import local_today
+
+    today = local_today(app.config["LOCAL_TIMEZONE"])
+    app.extensions[EXTENSION] = load(app.config["PUBLIC_HOLIDAYS_FILE"], today)
+
+
+def current() -> WorkingCalendar:
+    """The running app's calendar (weekdays only in an app that never read one)."""
+    return current_app.extensions.get(EXTENSION, WEEKDAYS_ONLY)

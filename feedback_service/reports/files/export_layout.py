@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .. import clock
-from ..ratings.instrument import current_instrument
-from . import method_text
+from ... import clock
+from ...ratings.instrument import current_instrument
+from .. import method_text
 
 # A compiled draft's figures are not live: what they are follows the version (`compiled_basis`).
 COMPILED_DRAFT = "Bản nháp"

@@ -28,11 +28,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
 
-from ..summaries.disclosure import to_the_hour
+from ...summaries.disclosure import to_the_hour
 from . import responses, tthc_form
-from .audience import INTERNAL
+from .cells import safe_cell
+from ..audience import INTERNAL
 from .export_layout import Section, header_rows, sections
-from .periods import ReportingPeriod
+from ..periods import ReportingPeriod
 from .xlsx import BOLD, DATETIME, EMPTY, MAX_ROWS, Sheet, Workbook, cell, inline, number
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -67,10 +68,6 @@ def write(fmt: str, target: BinaryIO, document: dict, unit_ids: list[int], perio
 
 
 def write_csv(target: BinaryIO, document: dict, exported_at: datetime, zone: str) -> None:
-    # The dashboard's CSV rule (a cell a spreadsheet would run as a formula is defused);
-    # imported here, as the dashboard package imports this module's callers.
-    from ..dashboard.exports import safe_cell
-
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerows(header_rows(document, exported_at, zone))

@@ -29,19 +29,19 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
-from ..extensions import db, rq_redis
-from ..jobs import BUILD_REPORT_EXPORT, enqueue
-from ..models import IntegrationClient, ReportExport, ReportVersion, Unit, User
-from ..models.report_exports import ACTIVE_STATUSES
-from ..redis_breaker import RedisSkipped
-from ..summaries.read import generation
-from ..transactions import transaction
-from ..units.tree import subtree_ids
+from ... import clock
+from ...extensions import db, rq_redis
+from ...jobs import BUILD_REPORT_EXPORT, enqueue
+from ...models import IntegrationClient, ReportExport, ReportVersion, Unit, User
+from ...models.report_exports import ACTIVE_STATUSES
+from ...redis_breaker import RedisSkipped
+from ...summaries.read import generation
+from ...transactions import transaction
+from ...units.tree import subtree_ids
 from . import exports, responses
-from .audience import INTERNAL, copy_of, served_copy
-from .filing import filings_stamp, latest
-from .periods import ReportingPeriod, parse_period
+from ..audience import INTERNAL, copy_of, served_copy
+from ..filing import filings_stamp, latest
+from ..periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
 # A queued or running export whose row has not moved for this long, and whose job RQ no

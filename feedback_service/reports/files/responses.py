@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Text, cast, func, select
 
-from ..clock import local_zone
-from ..extensions import db
-from ..models import Counter, Officer, Rating, Unit
-from ..ratings.instrument import current_instrument
-from .periods import ReportingPeriod
+from ...clock import local_zone
+from ...extensions import db
+from ...models import Counter, Officer, Rating, Unit
+from ...ratings.instrument import current_instrument
+from ..periods import ReportingPeriod
 
 BATCH = 5000
 COLUMNS = (
