@@ -86,7 +86,7 @@ def test_a_rating_is_folded_while_five_exports_run(make_app, redis_server, tmp_p
             _, commune, _ = tree()
             desk = counter(commune)
             client = app.test_client()
-            auth = {"Authorization": f"Bearer {create_key(app.test_cli_runner(), bench.PROVINCE, scope="reports")}"}
+            auth = {"Authorization": f"Bearer {create_key(app.test_cli_runner(), bench.PROVINCE, scope='reports')}"}
             asked = [client.get(f"/api/v1/units/{bench.PROVINCE}/report.xlsx?period={period}", headers=auth)
                      for period in PERIODS]
             assert [answer.status_code for answer in asked] == [202] * 5, asked[0].get_json()
