@@ -27,7 +27,8 @@ from feedback_service import clock
 from feedback_service.clock import local_day
 from feedback_service.extensions import db
 from feedback_service.models import Dossier, PendingFold, Rating, ReportVersion, Unit
-from feedback_service.reports import compilation, export_runs, filing
+from feedback_service.reports import compilation, filing
+from feedback_service.reports.files import export_runs
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.fold import fold_all
 
