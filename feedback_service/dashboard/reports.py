@@ -29,6 +29,7 @@ from ..reports.files import tthc_form
 from ..reports.audience import INTERNAL, AudienceRefused, copy_for, served_copy
 from ..reports.publishing import page_copy
 from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
+from ..summaries import disclosure
 from . import dashboard
 from .access import visible_unit
 from .form_input import row_id
@@ -79,9 +80,12 @@ def report_status(code: str) -> str:
 
 
 @dashboard.app_template_filter("plain_number")
-def plain_number(value: float | int | None, suffix: str = "") -> str:
-    """A figure that is not a rating share (a count, a dossier %): always shown, "–" when none."""
-    return "–" if value is None else f"{format_decimal(value, format='#,##0.##')}{suffix}"
+def plain_number(value: float | int | str | None, suffix: str = "") -> str:
+    """A count or a dossier %: "–" when there is none, or when the small-cell rule withholds
+    it (a QĐ 766 figure resting on 1–4 ratings of dossiers reads "<5" in the copy)."""
+    if value is None or disclosure.is_withheld(value):
+        return "–"
+    return f"{format_decimal(value, format='#,##0.##')}{suffix}"
 
 
 @dashboard.app_template_filter("iso_local_time")

@@ -78,9 +78,13 @@ def schemas() -> dict[str, Schema]:
                 "Counter ratings of the unit's subtree (not the national SIPAS survey); the same figures "
                 "as the summary API for the period's dates."),
             "indicators_766": _open({
-                "on_time_pct": NULLABLE_NUMBER, "overdue_pct": NULLABLE_NUMBER, "complained_pct": NULLABLE_NUMBER,
-                "tthc_satisfaction_pct": NULLABLE_NUMBER, "points": NULLABLE_NUMBER,
-                "points_max": {"type": "number"}, "handled": COUNT, "overdue": COUNT, "complained": COUNT,
+                "on_time_pct": NULLABLE_NUMBER, "overdue_pct": NULLABLE_NUMBER, "complained_pct": FIGURE,
+                "tthc_satisfaction_pct": FIGURE, "points": FIGURE,
+                "points_max": {"type": "number"}, "handled": COUNT, "overdue": COUNT, "complained": RATING_COUNT,
+                "rated": {**COUNT, "description": "Unflagged ratings received in the period on these dossiers: what "
+                                                  "`complained` rests on. On 1–4 the published copy withholds "
+                                                  "`complained`, `complained_pct`, `tthc_satisfaction_pct` and "
+                                                  "`points` (\"<5\")."},
                 "complaints": {"type": "object"},
             }, ["on_time_pct", "overdue_pct", "complained_pct", "tthc_satisfaction_pct", "points"],
                 "QĐ 766/QĐ-TTg: TTHC satisfaction = 100 − (overdue % + complained %); see `method.formulas`."),

@@ -73,7 +73,7 @@ def compile_snapshots(snapshots: Iterable[dict], own: dict | None = None) -> dic
         for row in results.get("procedures") or []:
             code, name = row.get("procedure_code"), row.get("procedure_name") or ""
             names[code] = min(names.get(code, name), name)
-            _add(by_procedure[code], _tally(row, (row.get("indicators_766") or {}).get("complained")))
+            _add(by_procedure[code], _tally(row, row.get("indicators_766")))
         fields = results.get("fields")
         if fields is None:
             # Filed before dossiers carried a field: every dossier in it is "Khác", as its form prints it.
@@ -101,8 +101,8 @@ def compile_snapshots(snapshots: Iterable[dict], own: dict | None = None) -> dic
 
 
 def tally_of(snapshot: dict) -> Tally:
-    """A snapshot's own Biểu II.06a row and complained dossiers, as a tally."""
-    return _tally(snapshot.get("tthc_results") or {}, (snapshot.get("indicators_766") or {}).get("complained"))
+    """A snapshot's own Biểu II.06a row, complained dossiers and their ratings, as a tally."""
+    return _tally(snapshot.get("tthc_results") or {}, snapshot.get("indicators_766"))
 
 
 def satisfaction_of(sections: Iterable[dict]) -> dict:
@@ -172,14 +172,18 @@ def _shared(submitted: object, current: object) -> tuple[object, object]:
     return submitted, current
 
 
-def _tally(row: dict, complained: object = 0) -> Tally:
+def _tally(row: dict, indicators: dict | None = None) -> Tally:
+    """A row's Biểu II.06a counts, with its QĐ 766 `complained` and `rated` when given. A
+    snapshot built before it counted `rated` adds none: the sum is then low, so the
+    small-cell rule withholds more, never less."""
     tally = Tally()
     for section, columns in TABLE:
         counts = getattr(tally, section)
         for column in columns:
             counts[column] = _count((row.get(section) or {}).get(column))
     tally.cancelled = _count(row.get("cancelled"))
-    tally.complained = _count(complained)
+    tally.complained = _count((indicators or {}).get("complained"))
+    tally.rated = _count((indicators or {}).get("rated"))
     return tally
 
 
@@ -190,6 +194,7 @@ def _add(into: Tally, other: Tally) -> None:
             counts[column] += more[column]
     into.cancelled += other.cancelled
     into.complained += other.complained
+    into.rated += other.rated
 
 
 def _count(value: object) -> int:

@@ -94,6 +94,7 @@ def ranked_children(children: list[Unit], satisfaction: dict[int, dict], by_grou
             "conduct_score": section["conduct_score"],
             "dossiers_handled": indicators["handled"], "on_time_pct": indicators["on_time_pct"],
             "overdue_pct": indicators["overdue_pct"], "complained_pct": indicators["complained_pct"],
+            "rated": indicators["rated"],
             "tthc_satisfaction_pct": indicators["tthc_satisfaction_pct"], "points": indicators["points"],
             "small_cells": disclosure.small_cells(section),
         })

@@ -5,7 +5,8 @@ them to act), as its *internal copy*. Every other reader, and anything that leav
 administration (a province's portal, a press release), gets the copy made here:
 - the officers' table is removed;
 - every figure the small-cell rule withholds (`summaries.disclosure`, the same rule as
-  the summary API and the pages) reads "<5" and is named in its object's `withheld` list;
+  the summary API and the pages) reads "<5" and is named in its object's `withheld` list,
+  the QĐ 766 figures that rest on the ratings of dossiers (`complained` …) included;
   counts of ratings and of dossiers (Biểu II.06a) stay: they count, they do not answer;
 - people are named by their role, never by username or name (`submitted_by`, `review.by`):
   a username is enough to lock that account by failing its logins near a deadline;
@@ -34,7 +35,18 @@ def published(document: dict) -> dict:
         disclosure.disclose_section(public["satisfaction"])
     for child in public.get("children", []):
         disclosure.disclose_child(child)
+    _indicators(public)
     return public
+
+
+def _indicators(document: dict) -> None:
+    """Every set of QĐ 766 indicators in the document through the small-cell rule: the
+    report's, each child row's and each procedure's (`complained` rests on ratings)."""
+    disclosure.disclose_indicators(document.get("indicators_766"))
+    for child in document.get("children", []):
+        disclosure.disclose_indicators(child)
+    for procedure in (document.get("tthc_results") or {}).get("procedures", []):
+        disclosure.disclose_indicators(procedure.get("indicators_766"))
 
 
 def role_only(person: object) -> dict | None:
@@ -55,6 +67,7 @@ def page_copy(document: dict) -> dict:
         disclosure.disclose_section(page["satisfaction"])
     for child in page.get("children", []):
         disclosure.disclose_child(child)
+    _indicators(page)
     if isinstance(page.get("officers"), list):
         page["officers"] = disclosure.rows_for_pages(page["officers"])
     return page

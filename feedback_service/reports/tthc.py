@@ -52,7 +52,7 @@ OTHER_FIELD = "Khác"
 class Tally:
     """Biểu II.06a counts for one row (a unit, a child, a procedure), plus what QĐ 766 needs."""
 
-    __slots__ = ("received", "resolved", "pending", "cancelled", "complained")
+    __slots__ = ("received", "resolved", "pending", "cancelled", "complained", "rated")
 
     def __init__(self) -> None:
         self.received = dict.fromkeys(RECEIVED, 0)
@@ -60,6 +60,9 @@ class Tally:
         self.pending = dict.fromkeys(PENDING, 0)
         self.cancelled = 0
         self.complained = 0
+        # Unflagged ratings received in the period on these dossiers: the answers `complained`
+        # rests on (the small-cell rule withholds it, and what gives it back, below 5).
+        self.rated = 0
 
     def table(self) -> dict:
         return {"received": dict(self.received), "resolved": dict(self.resolved), "pending": dict(self.pending),
@@ -83,6 +86,7 @@ class Tally:
             "handled": handled,
             "overdue": overdue,
             "complained": self.complained,
+            "rated": self.rated,
             "on_time_pct": on_time_pct,
             "overdue_pct": overdue_pct,
             "complained_pct": complained_pct,
@@ -165,6 +169,10 @@ def tally_dossiers(unit_ids: Iterable[int], period: ReportingPeriod, group_of: d
         names.setdefault(code, name)
         for tally in [by_group[group] for group in group_of.get(unit_id, ())] + [by_procedure[code]]:
             tally.complained += 1
+    for unit_id, code, name, n in _rated(unit_ids, period):
+        names.setdefault(code, name)
+        for tally in [by_group[group] for group in group_of.get(unit_id, ())] + [by_procedure[code]]:
+            tally.rated += n
     return DossierTallies(by_group, by_procedure, names, by_field, field_names)
 
 
@@ -187,18 +195,32 @@ def _classified(period: ReportingPeriod) -> tuple:
     return column, section, timeliness.classified(period.date_to, judged_before(period))
 
 
+def _rated_on(unit_ids: list[int], period: ReportingPeriod) -> list:
+    """Unflagged ratings received on a day of the period, on the units' dossiers not cancelled by its end."""
+    return [Dossier.unit_id.in_(unit_ids), timeliness.not_cancelled_by(period.date_to)], and_(
+        Rating.dossier_id == Dossier.id, Rating.flag_reason.is_(None),
+        Rating.local_day >= period.date_from, Rating.local_day <= period.date_to)
+
+
+def _rated(unit_ids: list[int], period: ReportingPeriod) -> list[tuple[int, str, str, int]]:
+    """(unit id, procedure code, procedure name, ratings) of the ratings `_complained` looks among."""
+    where, joined = _rated_on(unit_ids, period)
+    return list(db.session.execute(
+        select(Dossier.unit_id, Dossier.procedure_code, func.min(Dossier.procedure_name), func.count())
+        .join(Rating, joined).where(*where).group_by(Dossier.unit_id, Dossier.procedure_code)))
+
+
 def _complained(unit_ids: list[int], period: ReportingPeriod) -> list[tuple[int, str, str]]:
     """(unit id, procedure code, procedure name) of each dossier that drew a negative rating on a day of
     the period: counted in the period the rating was received in, and in no other. The
     database narrows to the candidates (a low overall, or a "no" somewhere in the
     behaviours); `is_negative` decides."""
     threshold = int(current_app.config["REPORT_NEGATIVE_OVERALL_MAX"])
+    where, joined = _rated_on(unit_ids, period)
     rows = db.session.execute(
         select(Dossier.unit_id, Dossier.procedure_code, Dossier.procedure_name, Rating.overall, Rating.conduct)
-        .join(Rating, and_(Rating.dossier_id == Dossier.id, Rating.flag_reason.is_(None),
-                           Rating.local_day >= period.date_from, Rating.local_day <= period.date_to))
-        .where(Dossier.unit_id.in_(unit_ids), timeliness.not_cancelled_by(period.date_to),
-               or_(Rating.overall <= threshold, cast(Rating.conduct, Text).like("%false%"))))
+        .join(Rating, joined)
+        .where(*where, or_(Rating.overall <= threshold, cast(Rating.conduct, Text).like("%false%"))))
     return [(unit_id, code, name) for unit_id, code, name, overall, conduct in rows if is_negative(overall, conduct)]
 
 

@@ -136,6 +136,27 @@ def disclose_child(row: dict) -> None:
     _withhold(row, [n for n in names if row.get(n) is not None], SMALL)
 
 
+# QĐ 766 figures that rest on the ratings given on dossiers (`rated`): how many drew a
+# complaint, its share, and the TTHC satisfaction and points worked out from it beside the
+# overdue share, which is shown (100 − overdue % − complained % gives it back).
+RATED_FIGURES = ("complained", "complained_pct", "tthc_satisfaction_pct", "points")
+
+
+def disclose_indicators(indicators: dict, mark: object = SMALL) -> None:
+    """QĐ 766 indicators (a report's, a procedure's, a child row's) as a published copy or
+    a page shows them, in place: what rests on 1 to MIN_ANSWERS - 1 ratings is withheld (one
+    citizen's rating of their dossier would read off `complained`). Indicators from a
+    report built before they counted their ratings (no `rated`) withhold them whatever
+    the count, which they cannot see."""
+    if not isinstance(indicators, dict) or "complained" not in indicators and "complained_pct" not in indicators:
+        return
+    indicators.setdefault(WITHHELD, [])
+    rated = indicators.get("rated")
+    known = isinstance(rated, int) and not isinstance(rated, bool)
+    if not known or small(rated):
+        _withhold(indicators, [name for name in RATED_FIGURES if indicators.get(name) is not None], mark)
+
+
 def _withhold(figures: dict, names: tuple[str, ...] | list[str], mark: object) -> None:
     for name in names:
         value = figures.get(name)

@@ -16,6 +16,9 @@ What is checked everywhere (JSON, the files read back into their JSON keys, the 
   percentage (either gives the other back);
 - a composite is hidden when any of its parts is (composite minus the others);
 - verified and unverified are hidden together (the total minus one gives the other);
+- QĐ 766's complained count, its share and what is worked out from it (TTHC satisfaction,
+  points) are hidden where they rest on 1–4 ratings of dossiers (01273's one verified
+  rating, negative, would read off `complained`);
 - times of ratings carry no seconds (`as_of` to the minute, the responses sheet absent
   for these readers), and nobody is named by username; no hash of the internal copy.
 Not checked (README: not covered): a unit's shown children subtracted from the unit.
@@ -169,6 +172,14 @@ def check_figures(value: object, where: str, problems: list[str]) -> None:
             problems.append(f"{where}: a child's share on {value['responses']} ratings")
         if value["code"] == "01273" and not (hidden(value.get("sipas_index")) and hidden(value.get("conduct_score"))):
             problems.append(f"{where}: 01273's composites shown although 'procedure' and 'smile' are small")
+    # QĐ 766 indicators, or a child row's (not the method's formulas, which are texts)
+    if ("complained" in value or "complained_pct" in value) and not isinstance(value.get("complained_pct"), str) \
+            or value.get("complained_pct") == "<5":
+        rated = count(value.get("rated"))
+        if rated is None or small(rated):
+            for name in ("complained", "complained_pct", "tthc_satisfaction_pct", "points"):
+                if not hidden(value.get(name)):
+                    problems.append(f"{where}.{name} shown on {value.get('rated')} ratings of dossiers")
     as_of = value.get("as_of")
     if isinstance(as_of, str) and as_of != "<5":
         moment = datetime.fromisoformat(as_of)

@@ -101,7 +101,8 @@ def test_the_xlsx_agrees_with_the_json_report_figure_by_figure(world, accepted):
         assert row["indicators_766.points"] == procedure["indicators_766"]["points"]
     assert by_code[("Đơn vị", "04")]["indicators_766.tthc_satisfaction_pct"] == \
         report["indicators_766"]["tthc_satisfaction_pct"]
-    assert len(rows) == 1 + len(results["children"]) + len(results["procedures"])
+    # The unit, its own desk (a compiled report reads it live), each child, each procedure.
+    assert len(rows) == 2 + len(results["children"]) + len(results["procedures"])
     # The ranked children, the compiled snapshots and the officers, every figure.
     assert len(report["compiled_from"]) == 2 and report["missing"] == []
     for name, section in (("Đơn vị trực thuộc", "children"), ("Tổng hợp từ", "compiled_from"), ("Cán bộ", "officers")):

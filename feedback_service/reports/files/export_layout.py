@@ -37,6 +37,7 @@ _LABELS = {
     "over_allowance": "Vượt hạn mức của quầy", "over_own_allowance": "Vượt hạn mức của một địa chỉ mạng",
     # QĐ 766 and complaints
     "handled": "Hồ sơ đã xử lý", "complained": "Hồ sơ bị phản ánh / không hài lòng",
+    "rated": "Ý kiến về hồ sơ nhận trong kỳ",
     "on_time_pct": "Tỷ lệ đúng hạn (%)", "overdue_pct": "Tỷ lệ quá hạn (%)",
     "complained_pct": "Tỷ lệ bị phản ánh / không hài lòng (%)",
     "tthc_satisfaction_pct": "Mức độ hài lòng giải quyết TTHC (%)", "points": "Điểm", "points_max": "Điểm tối đa",
