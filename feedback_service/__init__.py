@@ -2,7 +2,7 @@
 
 The package is grouped by domain (`units/`, `ratings/`, `summaries/`, `dossiers/`,
 `cases/`, `webhooks/`, `people/`, `reports/`, `models/`) beside one folder per audience
-(`citizen/`, `api/`, `integration/`, `dashboard/`, `verification/`, `health/`,
+(`citizen/`, `public/`, `api/`, `integration/`, `dashboard/`, `verification/`, `health/`,
 `openapi/`, `accounts/`, `cli/`). Domain-neutral modules stand here: `clock.py` (the one
 clock), `working_calendar.py` (working days), `transactions.py` (the one commit),
 `mail.py` (sending e-mail), `jobs.py` (queues and the periodic table), `audit.py`,
@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import health
     from .integration import integration
     from .openapi import api_docs
+    from .public import public
     from .verification import verify
 
     # Public by design: citizen pages (the signed token is the only key); the counter poster
@@ -112,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts)
     # Login required before every route; each route checks the unit against the user's subtree.
     app.register_blueprint(dashboard, url_prefix="/dashboard")
+    # Public by design: aggregated figures through the small-cell rule, rate limited per address.
+    app.register_blueprint(public)
     # Public by design: checks a report's JSON that the visitor brings; shows no figure of its own.
     # CSRF-protected like any form (checked in the view, after it raises the body limit).
     app.register_blueprint(verify)

@@ -2,7 +2,7 @@
 QR codes, period reports and their exports.
 
 Every error leaves as the one envelope of `errors.api_error_response`. Modules:
-`ratings.py`, `summaries.py`, `counters.py`, `reports.py`, `report_exports.py` (one per
+`ratings.py`, `summaries.py`, `ranking.py`, `counters.py`, `reports.py`, `report_exports.py` (one per
 resource) and `params.py` (query parameters shared by the read routes).
 """
 from flask import Blueprint
@@ -12,4 +12,4 @@ from ..validation import refuse_nul_characters
 api = Blueprint("api", __name__)
 api.before_request(refuse_nul_characters)
 
-from . import counters, ratings, report_exports, reports, summaries  # noqa: E402,F401  (routes register on import)
+from . import counters, ranking, ratings, report_exports, reports, summaries  # noqa: E402,F401  (routes register on import)

@@ -7,6 +7,7 @@ from flask import request
 
 from ..clock import EARLIEST_DAY, LATEST_DAY
 from ..errors import ApiError
+from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
 
 
 def period() -> tuple[date | None, date | None]:
@@ -32,3 +33,16 @@ def period() -> tuple[date | None, date | None]:
     if errors:
         raise ApiError(422, "invalid query parameters", details=errors)
     return parsed["from"], parsed["to"]
+
+
+def reporting_period() -> ReportingPeriod:
+    """`period`: a reporting period's label (`reports.periods`), required."""
+    raw = request.args.get("period")
+    if raw in (None, ""):
+        raise ApiError(422, "invalid query parameters", details=[
+            {"field": "period", "code": "required", "message": "name the period, e.g. 2026-Q3 or 2026-Q3/official"}])
+    try:
+        return parse_period(raw)
+    except PeriodInvalid as exc:
+        raise ApiError(422, "invalid query parameters",
+                       details=[{"field": "period", "code": "invalid_period", "message": str(exc)}]) from None

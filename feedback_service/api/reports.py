@@ -16,8 +16,9 @@ from ..errors import ApiError
 from ..models import Unit
 from ..people.operators import UnknownKey, current_operator
 from ..reports.audience import COPIES, AudienceRefused, copy_for, served_copy
-from ..reports.periods import PeriodInvalid, ReportingPeriod, parse_period
+from ..reports.periods import ReportingPeriod
 from . import api
+from .params import reporting_period
 
 
 def report_scope(code: str) -> tuple[Unit, ReportingPeriod, int | None, str]:
@@ -34,15 +35,7 @@ def report_scope(code: str) -> tuple[Unit, ReportingPeriod, int | None, str]:
         raise ApiError(404, f"no unit with code {code!r}")
     if not operator.may_handle(unit.id):
         raise ApiError(403, "this caller may not read that unit's reports", code="forbidden")
-    raw = request.args.get("period")
-    if raw in (None, ""):
-        raise ApiError(422, "invalid query parameters", details=[
-            {"field": "period", "code": "required", "message": "name the period, e.g. 2026-Q3 or 2026-Q3/official"}])
-    try:
-        period = parse_period(raw)
-    except PeriodInvalid as exc:
-        raise ApiError(422, "invalid query parameters",
-                       details=[{"field": "period", "code": "invalid_period", "message": str(exc)}]) from None
+    period = reporting_period()
     version = request.args.get("version")
     if version in (None, ""):
         return unit, period, None, _audience(operator, unit)

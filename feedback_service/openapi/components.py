@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import _HTTP_CODES
+from ..reports.periods import ACCEPTED_FORMS
 from ..summaries.scoring import LEVELS, MIN_ANSWERS
 
 Schema = dict[str, Any]
@@ -197,6 +198,14 @@ PERIOD_PARAMETERS: list[Schema] = [
                     "from 2000-01-01 to 2099-12-31.",
      "example": "2026-03-31"},
 ]
+
+
+# A reporting period's label (`reports.periods`): reports, their exports, the ranking.
+PERIOD: Schema = {
+    "name": "period", "in": "query", "required": True, "example": "2026-Q3",
+    "schema": {"type": "string", "minLength": 4, "maxLength": 24},
+    "description": f"The reporting period: {ACCEPTED_FORMS}.",
+}
 
 
 def path_code(example: str, description: str) -> Schema:

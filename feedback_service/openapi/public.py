@@ -1,4 +1,4 @@
-"""The public part of the spec: ratings, summaries, counters and their QR codes, probes."""
+"""The public part of the spec: ratings, summaries, the ranking, counters and their QR codes, probes."""
 from __future__ import annotations
 
 from ..api.counters import PER_PAGE_DEFAULT, PER_PAGE_MAX
@@ -6,7 +6,9 @@ from ..api.ratings import CHANNELS_ACCEPTED
 from ..ratings import qr
 from ..ratings.instrument import Instrument
 from ..ratings.submission import submission_schema
-from .components import ID, PERIOD_PARAMETERS, Schema, bare, errors, obj, path_code, path_counter_id, ref
+from ..summaries.ranking import INTERVAL_RULE, RANK_RULE, WITHHELD_RULE
+from .components import (COUNT, ID, NULLABLE_COUNT, NULLABLE_NUMBER, PERIOD, PERIOD_PARAMETERS, Schema, bare, errors,
+                         obj, path_code, path_counter_id, ref)
 
 UNIT_CODE = path_code("01273", "The unit's official code (2-digit province, 5-digit commune).")
 # Operators' material (a counter's token, QR, poster): an API key or a dashboard login.
@@ -73,6 +75,7 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
             "total": {"type": "integer", "minimum": 0},
         }),
+        **ranking_schemas(),
         "Health": obj({"status": {"const": "ok"}}),
         "Readiness": obj({
             "status": {"enum": ["ok", "degraded", "unavailable"],
@@ -81,6 +84,36 @@ def schemas(instrument: Instrument) -> dict[str, Schema]:
                           description="`ok`, or `error: <kind>`."),
             "missing": {"type": "array", "items": {"enum": ["database", "redis"]}, "uniqueItems": True,
                         "description": "The dependencies that did not answer; empty when ready."},
+        }),
+    }
+
+
+def ranking_schemas() -> dict[str, Schema]:
+    """The ranking (summaries/ranking.py): its method in words, one entry per direct child."""
+    percent = {**NULLABLE_NUMBER, "minimum": 0, "maximum": 100}
+    return {
+        "RankingEntry": obj({
+            "code": {"type": "string"}, "name": {"type": "string"},
+            "responses": {**NULLABLE_COUNT, "description": "Ratings in the period (null: fewer than 5)."},
+            "satisfaction_pct": {**percent, "description": "As in the unit summary's `children`."},
+            "interval": {**obj({"low": {"type": "number"}, "high": {"type": "number"}}), "type": ["object", "null"],
+                         "description": INTERVAL_RULE},
+            "rank": {**obj({"from": {"type": "integer", "minimum": 1}, "to": {"type": "integer", "minimum": 1}}),
+                     "type": ["object", "null"], "description": RANK_RULE},
+            "verified_share_pct": {**percent, "description": "% of its ratings tied to a dossier."},
+            "response_rate": {**percent, "description": "% of returned dossiers rated (null: none, or 1–4)."},
+        }, description="One direct child. " + WITHHELD_RULE),
+        "UnitRanking": obj({
+            "unit": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+            "period": obj({"label": {"type": "string"}, "from": {"type": "string", "format": "date"},
+                           "to": {"type": "string", "format": "date"}, "official": {"type": "boolean"}}),
+            "method": obj({
+                "satisfied_min_level": {"type": "integer", "minimum": 1, "maximum": 5},
+                "min_answers": COUNT, "confidence": {"type": "number"},
+                "interval": {"type": "string"}, "rank": {"type": "string"}, "withheld": {"type": "string"},
+            }, description="How the ranking is made, in words and settings."),
+            "units": {"type": "array", "items": ref("RankingEntry"),
+                      "description": "Ranked children by satisfaction, highest first; then those named only."},
         }),
     }
 
@@ -140,6 +173,20 @@ def paths(instrument: Instrument) -> dict[str, Schema]:
             "parameters": [path_counter_id(), *PERIOD_PARAMETERS],
             "responses": {"200": json_response("The summary.", ref("CounterSummary")),
                           **errors(404, 422, 500)},
+        }},
+        "/api/v1/units/{code}/ranking": {"get": {
+            "operationId": "getUnitRanking",
+            "tags": ["Summaries"],
+            "summary": "A unit's direct children ranked by satisfaction, with what the data can tell",
+            "description": (
+                "Each direct child's satisfaction % (the unit summary's, for the period's days) with its 95% "
+                "Wilson score interval and a band of ranks: units whose intervals overlap share ranks. "
+                "A child with fewer than 5 answers is listed by code and name only. Public, limited per "
+                "address (429), cacheable for a few minutes. The rule is in the answer's `method`."
+            ),
+            "parameters": [UNIT_CODE, PERIOD],
+            "responses": {"200": json_response("The ranking.", ref("UnitRanking")),
+                          **errors(404, 422, 429, 500)},
         }},
         "/api/v1/units/{code}/counters": {"get": {
             "operationId": "listUnitCounters",

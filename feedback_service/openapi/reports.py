@@ -1,17 +1,11 @@
 """The period reports part of the spec: a unit's report for a period (reports/)."""
 from __future__ import annotations
 
-from ..reports.periods import ACCEPTED_FORMS
-from .components import COUNT, NULLABLE_NUMBER, Schema, errors, ref
+from .components import COUNT, NULLABLE_NUMBER, PERIOD, Schema, errors, ref
 from .public import OPERATOR, UNIT_CODE, json_response
 
 STATUSES = ["draft", "submitted", "accepted", "returned", "not_reported"]
 
-PERIOD = {
-    "name": "period", "in": "query", "required": True, "example": "2026-Q3",
-    "schema": {"type": "string", "minLength": 4, "maxLength": 24},
-    "description": f"The reporting period: {ACCEPTED_FORMS}.",
-}
 VERSION = {
     "name": "version", "in": "query", "required": False, "example": 1,
     "schema": {"type": "integer", "minimum": 1, "maximum": 999999},

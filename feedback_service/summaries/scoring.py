@@ -24,12 +24,21 @@ MIN_ANSWERS = 5
 Distribution = Mapping[str, int]
 
 
+def answered(dist: Distribution) -> int:
+    """How many valid (1–5) answers a distribution holds."""
+    return sum(dist.get(level, 0) for level in LEVELS)
+
+
+def satisfied(dist: Distribution, min_level: int = 4) -> int:
+    """How many of them are at SATISFIED_MIN_LEVEL or above."""
+    return sum(dist.get(level, 0) for level in LEVELS if int(level) >= min_level)
+
+
 def satisfaction_pct(dist: Distribution, min_level: int = 4) -> float | None:
-    total = sum(dist.get(level, 0) for level in LEVELS)
+    total = answered(dist)
     if total == 0:
         return None
-    satisfied = sum(dist.get(level, 0) for level in LEVELS if int(level) >= min_level)
-    return 100.0 * satisfied / total
+    return 100.0 * satisfied(dist, min_level) / total
 
 
 def mean_score(dist: Distribution) -> float | None:

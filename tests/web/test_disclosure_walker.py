@@ -9,7 +9,8 @@ Seeded small cells (2026-Q3, read on 2 October):
   unverified, its dossier the only one returned; desk Q2 with 2 ratings;
 - 01273's report submitted by its chair and returned by the province (usernames, sha256).
 
-What is checked everywhere (JSON, the files read back into their JSON keys, the pages):
+What is checked everywhere (JSON, the files read back into their JSON keys, the pages, the
+public ranking and its page, walked anonymously too):
 - a distribution is shown whole on 5 answers or more, or not at all (else "responses
   minus the other levels" gives a hidden level back); its percentage and mean with it;
 - a behaviour's percentage is never beside a hidden count, nor a count beside a hidden
@@ -329,9 +330,31 @@ def api_routes(world) -> list[str]:
     routes = [f"/api/v1/units/{code}/summary?{RANGE}" for code in ("04", "01273", "01279")]
     routes += [f"/api/v1/counters/{c}/summary?{RANGE}" for c in (desk, quiet, far)]
     routes += [f"/api/v1/officers/CB-01/summary?{RANGE}"]
+    routes += [f"/api/v1/units/{code}/ranking?period={PERIOD}" for code in ("04", "01273", "01279")]
     for code in ("04", "01273", "01279"):
         routes += [f"/api/v1/units/{code}/report?period={PERIOD}", f"/api/v1/units/{code}/report?period={PERIOD}&audience=public"]
     return routes
+
+
+def check_ranking(body: dict, where: str, problems: list[str]) -> None:
+    """01279 (3 ratings) is named in a ranking, with no figure and no rank."""
+    for entry in body["units"]:
+        if entry["code"] == "01279" and any(entry[name] is not None for name in entry if name not in ("code", "name")):
+            problems.append(f"{where}: 01279's entry shows {entry}")
+
+
+def public_pages() -> list[str]:
+    return [f"/public/units/{code}?period={PERIOD}" for code in ("04", "01273", "01279")]
+
+
+def check_public_page(html: str, url: str, world, problems: list[str]) -> None:
+    check_page(html, url, world, problems)
+    if OFFICER_NAME in html:
+        problems.append(f"{url}: names an officer")
+    item = re.search(r'<li class="card" data-unit="01279">.*?</li>', html, re.S)
+    text = EXPLANATIONS.sub("", re.sub(r"<[^>]+>", " ", item.group(0))) if item else ""
+    if item and ('class="figure' in item.group(0) or re.search(r"\d", text)):
+        problems.append(f"{url}: 01279's entry shows a figure on 3 ratings")
 
 
 def walk_api(client, headers: dict, world, who: str, problems: list[str]) -> int:
@@ -343,6 +366,8 @@ def walk_api(client, headers: dict, world, who: str, problems: list[str]) -> int
             continue
         assert response.status_code == 200, (who, url, response.status_code)
         body = response.get_json()
+        if "/ranking" in url:
+            check_ranking(body, f"{who} {url}", problems)
         (check_report if "/report" in url else check_figures)(body, *(
             (world, f"{who} {url}", problems) if "/report" in url else (f"{who} {url}", problems)))
         read += 1
@@ -379,6 +404,11 @@ def test_no_small_cell_can_be_read_or_worked_out_on_any_way_out(world):
     with app.app_context(), clock.running_from(READ_AT):
         anonymous = app.test_client()
         read += walk_api(anonymous, {}, world, "anonymous", problems)
+        for url in public_pages():
+            response = anonymous.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            check_public_page(response.get_data(as_text=True), url, world, problems)
+            read += 1
         read += walk_api(app.test_client(), {"Authorization": f"Bearer {world['keys']['plain']}"}, world,
                          "plain key", problems)
         viewer = app.test_client()
@@ -428,5 +458,5 @@ def test_no_small_cell_can_be_read_or_worked_out_on_any_way_out(world):
                                 (viewer, {})):
             assert client.get(f"/api/v1/units/01273/report?period={PERIOD}&audience=internal",
                               headers=headers).status_code == 403
-    assert read == 54  # every route above answered and was checked
+    assert read == 66  # every route above answered and was checked
     assert not problems, "\n".join(problems)
