@@ -12,7 +12,9 @@ TRANSLATIONS := feedback_service/translations
 # Debian packages the suite needs (its harness starts private redis-server and
 # PostgreSQL instances, reads QR codes with zbarimg — SVG first drawn to PNG by
 # rsvg-convert, since zbarimg's own SVG path needs ImageMagick extras — drives Chromium).
-TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools librsvg2-bin chromium fonts-noto-color-emoji
+# The PDF posters are read back page by page with pdftoppm (poppler-utils); they are
+# drawn in DejaVu (fonts-dejavu-core), which the service itself needs too.
+TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools librsvg2-bin chromium fonts-noto-color-emoji poppler-utils fonts-dejavu-core
 
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

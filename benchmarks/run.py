@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))  # redis_server.py (moved th
 from redis_server import RedisServer, free_port  # noqa: E402
 
 from benchmarks.dashboard import bench_dashboard  # noqa: E402
+from benchmarks.posters import bench_posters  # noqa: E402
 from benchmarks.reports import bench_reports  # noqa: E402
 
 SUBMIT_SECONDS = int(os.environ.get("BENCH_SUBMIT_SECONDS", "10"))
@@ -58,6 +59,8 @@ TARGETS = {
     "dashboard_inbox_commune_overdue_p95_ms": ("<=", 300),
     # A province-year's period report (issue 10): 1,000,000 ratings, 300,000 dossiers.
     "report_json_s": ("<=", 5),
+    # Every counter poster of a province as one PDF (issue 15): 1,000 A4 pages.
+    "posters_pdf_s": ("<=", 20),
     "report_xlsx_s": ("<=", 30),
     "report_xlsx_peak_rss_mb": ("<=", 300),
 }
@@ -89,6 +92,7 @@ def main() -> int:
         results.update(bench_summary(port))
         results.update(bench_dashboard(port, redis.url))
         results.update(bench_reports(redis.url, keep=bool(os.environ.get("BENCH_KEEP_DATA"))))
+        results.update(bench_posters())
     except Exception:
         print((work / "web.log").read_text()[-3000:], file=sys.stderr)
         raise

@@ -159,6 +159,14 @@ def from_environment() -> dict:
         # worker. Asking again for an export already queued, or built and still current, is
         # answered with that export and counts nothing.
         "REPORT_EXPORTS_PER_REQUESTER": _int("REPORT_EXPORTS_PER_REQUESTER", 3),
+        # The Vietnamese-capable font the PDF posters and labels are drawn in (DejaVu,
+        # Debian's fonts-dejavu-core).
+        "POSTER_FONT_DIR": os.environ.get("POSTER_FONT_DIR") or "/usr/share/fonts/truetype/dejavu",
+        # A unit's poster PDF with at most this many counters is drawn in the request; one with
+        # more is built by an RQ job on the long queue and polled (its file beside the exports').
+        "POSTER_INLINE_MAX": _int("POSTER_INLINE_MAX", 60),
+        # A dossier label sheet names at most this many dossiers in one request.
+        "DOSSIER_LABELS_MAX": _int("DOSSIER_LABELS_MAX", 240),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int("LOGIN_LOCK_SECONDS", 900),

@@ -42,6 +42,7 @@ SWEEP_CASE_NOTICES = "worker.notifications.sweep_unnotified"
 PREPARE_REPORTS = "worker.reports_schedule.prepare_closed_periods"
 BUILD_REPORT_EXPORT = "worker.reports.build_export"
 SWEEP_REPORT_EXPORTS = "worker.reports.sweep_exports"
+BUILD_POSTER_SHEET = "worker.posters.build_sheet"
 # Each job's queue: what `enqueue` and the scheduler put it on.
 QUEUE_OF_JOB = {
     FOLD_PENDING: AGGREGATION,
@@ -55,6 +56,8 @@ QUEUE_OF_JOB = {
     BUILD_REPORT_EXPORT: LONG,
     # Walks the export folder, whose files may be many and large.
     SWEEP_REPORT_EXPORTS: LONG,
+    # Every counter poster of a province: a thousand pages, several seconds.
+    BUILD_POSTER_SHEET: LONG,
 }
 ALL_JOBS = tuple(QUEUE_OF_JOB)
 
@@ -108,7 +111,7 @@ PERIODIC_JOBS = (
     Periodic("case-notice-sweep", SWEEP_CASE_NOTICES, "SWEEP_INTERVAL_SECONDS"),
     # Prepares each unit's draft when a reporting period closes, mails its managers, reminds them.
     Periodic("report-schedule", PREPARE_REPORTS, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
-    # Deletes report export files whose download link has expired.
+    # Deletes report export and poster PDF files whose download link has expired.
     Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, "REPORT_EXPORT_SWEEP_SECONDS"),
 )
 

@@ -12,4 +12,4 @@ from ..validation import refuse_nul_characters
 api = Blueprint("api", __name__)
 api.before_request(refuse_nul_characters)
 
-from . import counters, ranking, ratings, report_exports, reports, summaries  # noqa: E402,F401  (routes register on import)
+from . import counters, posters, ranking, ratings, report_exports, reports, summaries  # noqa: E402,F401  (routes register on import)

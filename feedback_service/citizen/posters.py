@@ -9,37 +9,16 @@ image from elsewhere.
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..extensions import db
-from ..i18n import pick
 from ..models import Counter
 from ..people.operators import UnknownKey, current_operator
 from ..ratings import qr
+from ..ratings.poster_sheets import conduct_items, conduct_title
 from ..ratings.instrument import current_instrument
 from ..ratings.tokens import counter_url
 from . import citizen
-
-
-def _conduct_items() -> list[tuple[str, str]]:
-    """The conduct code of the questionnaire as (short name, explanation).
-
-    Labels read "Biết chào — chào hỏi khi tiếp đón"; a province's own code may
-    have no explanation part, then the whole label is the name.
-    """
-    items: list[tuple[str, str]] = []
-    for item in current_instrument()["conduct"]["items"]:
-        name, _dash, explanation = pick(item["label"]).partition(" — ")
-        items.append((name.strip(), explanation.strip()))
-    return items
-
-
-def _conduct_title(items: list[tuple[str, str]]) -> str:
-    # "6 biết" names itself by counting its items; another code gets a neutral title.
-    if items and all(name.lower().startswith("biết ") for name, _explanation in items):
-        return _("Cán bộ thực hiện “%(count)s biết”", count=len(items))
-    return _("Cán bộ một cửa cam kết")
 
 
 @citizen.get("/counters/<id:counter_id>/poster")
@@ -53,7 +32,7 @@ def counter_poster(counter_id: int):
     counter = db.session.get(Counter, counter_id)
     if counter is None or not counter.active or not operator.may_handle(counter.unit_id):
         abort(404)
-    conduct = _conduct_items()
+    conduct = conduct_items()
     return render_template(
         "citizen/poster.html",
         counter=counter,
@@ -62,6 +41,6 @@ def counter_poster(counter_id: int):
         feedback_url=counter_url(counter),
         qr_svg=Markup(qr.inline_svg(counter)),  # our own drawing, not user input
         conduct=conduct,
-        conduct_title=_conduct_title(conduct),
+        conduct_title=conduct_title(conduct),
         scale=current_instrument()["scale"],
     )

@@ -46,4 +46,4 @@ def require_login():
     return None
 
 
-from . import cases, exports, manage, overview, report_board, report_exports, reports, user_admin  # noqa: E402,F401  (routes register on import)
+from . import cases, exports, manage, overview, poster_sheets, report_board, report_exports, reports, user_admin  # noqa: E402,F401  (routes register on import)

@@ -81,6 +81,12 @@ def render_png(url: str, size: int) -> bytes:
     return out.getvalue()
 
 
+def qr_matrix(url: str) -> list[list[bool]]:
+    """The code's modules, its quiet zone included, row by row (True is dark): what the
+    PDF sheets draw, the same code as the PNG and SVG."""
+    return _qr_code(url).get_matrix()
+
+
 def render_svg(url: str) -> bytes:
     """A standalone SVG document on a white background (scales to any print size)."""
     out = io.BytesIO()

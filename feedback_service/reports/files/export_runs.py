@@ -15,24 +15,22 @@ REPORT_EXPORTS_PER_REQUESTER exports queued or running; one more is `TooManyExpo
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import tempfile
-import time
-from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ... import clock
-from ...extensions import db, rq_redis
+from ... import background_files, clock
+# The poll, download and sweep rules are the ones every background file shares; callers
+# reach them here too (`export_runs.settle`, `.file_of`, `.expired`, `.export_dir`).
+from ...background_files import QueueUnavailable, expired, export_dir, file_of, settle  # noqa: F401
+from ...background_files import finish as _finish
+from ...extensions import db
 from ...jobs import BUILD_REPORT_EXPORT, enqueue
-from ...models import IntegrationClient, ReportExport, ReportVersion, Unit, User
+from ...models import IntegrationClient, PosterSheet, ReportExport, ReportVersion, Unit, User
 from ...models.report_exports import ACTIVE_STATUSES
 from ...redis_breaker import RedisSkipped
 from ...summaries.read import generation
@@ -44,13 +42,6 @@ from ..filing import filings_stamp, latest
 from ..periods import ReportingPeriod, parse_period
 
 log = logging.getLogger(__name__)
-# A queued or running export whose row has not moved for this long, and whose job RQ no
-# longer knows, was lost (a Redis restart, a worker killed between jobs).
-LOST_AFTER = timedelta(seconds=60)
-
-
-class QueueUnavailable(Exception):
-    """Redis did not take the job: nothing was queued, the export is recorded as failed."""
 
 
 class TooManyExports(Exception):
@@ -59,12 +50,6 @@ class TooManyExports(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"{limit} exports already queued or running")
         self.limit = limit
-
-
-def export_dir() -> Path:
-    path = Path(current_app.config["REPORT_EXPORT_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def is_large(fmt: str, unit: Unit, period: ReportingPeriod, audience: str) -> bool:
@@ -217,86 +202,20 @@ def _claim(row: ReportExport, user_id: int | None, client_id: int | None) -> boo
 
 
 def build(export_id: str) -> str:
-    """The job: build the export's file. Idempotent: a finished export is left alone, and
-    a second run rebuilds an unfinished one from the start."""
-    row = db.session.get(ReportExport, export_id)
-    if row is None:
-        return "gone"
-    if row.status == "done" and row.path:
-        return "done"
-    row.status, row.error, row.progress, row.updated_at = "running", None, 0, clock.now()
-    db.session.commit()
-    part = export_dir() / f"{row.id}.{row.format}.part"
-    try:
+    """The job: build the export's file (`background_files.build`: idempotent)."""
+
+    def draw(row: ReportExport, target, progress) -> int:
         period = parse_period(row.period)
         row.basis = basis_of(row.unit, period, row.version)  # read before the document: never newer than it
         audience = copy_of(row)
         document = served_copy(row.unit, period, row.version, audience)
         unit_ids = subtree_ids(row.unit_id)
         db.session.commit()  # ends the read transaction: progress is written beside it
+        return exports.write(row.format, target, document, unit_ids, period, clock.now(),
+                             current_app.config["LOCAL_TIMEZONE"], audience, progress)
 
-        def progress(done: int, total: int) -> None:
-            with db.engine.begin() as connection:
-                connection.execute(update(ReportExport).where(ReportExport.id == export_id)
-                                   .values(progress=done, rows=total, updated_at=clock.now()))
-
-        with open(part, "wb") as target:
-            written = exports.write(row.format, target, document, unit_ids, period, clock.now(),
-                                    current_app.config["LOCAL_TIMEZONE"], audience, progress)
-        final = part.with_suffix("")
-        os.replace(part, final)
-    except Exception as exc:
-        db.session.rollback()
-        part.unlink(missing_ok=True)
-        # The caller sees the kind of failure only: a message may quote SQL or paths (the
-        # worker's log keeps the whole traceback).
-        _finish(db.session.get(ReportExport, export_id), "failed",
-                error=f"{type(exc).__name__}: building the file failed; ask for the export again")
-        raise
-    db.session.expire(row)
-    row.path, row.rows, row.progress = final.name, written, written
-    _finish(row, "done")
-    return "done"
-
-
-def _finish(row: ReportExport, status: str, error: str | None = None) -> None:
-    moment = clock.now()
-    row.status, row.error, row.updated_at, row.finished_at = status, error, moment, moment
-    if status == "done":
-        row.expires_at = moment + timedelta(seconds=int(current_app.config["REPORT_EXPORT_TTL_SECONDS"]))
-    db.session.commit()
-
-
-def settle(row: ReportExport) -> ReportExport:
-    """Before a poll answers: an unfinished export whose job is gone is reported failed,
-    not left "running" forever. With Redis unreachable the row is answered as it is."""
-    if row.status not in ("queued", "running"):
-        return row
-    try:
-        job = Job.fetch(row.id, connection=rq_redis())
-        state = job.get_status(refresh=False)
-    except NoSuchJobError:
-        state = None
-    except (RedisError, RedisSkipped):
-        return row
-    quiet = clock.now() - clock.as_utc(row.updated_at)
-    if state == JobStatus.FAILED or state == JobStatus.STOPPED or state == JobStatus.CANCELED:
-        _finish(row, "failed", error=row.error or f"the job ended as {state}")
-    elif state is None and quiet > LOST_AFTER:
-        _finish(row, "failed", error=row.error or "the job was lost (a worker or Redis restarted); ask again")
-    return row
-
-
-def expired(row: ReportExport) -> bool:
-    return row.expires_at is not None and clock.now() >= clock.as_utc(row.expires_at)
-
-
-def file_of(row: ReportExport) -> Path | None:
-    """The finished file, while its link has not expired."""
-    if row.status != "done" or not row.path or expired(row):
-        return None
-    path = export_dir() / row.path
-    return path if path.is_file() else None
+    row = db.session.get(ReportExport, export_id)
+    return background_files.build(ReportExport, export_id, row.format if row else "", draw)
 
 
 def download_name(row: ReportExport) -> str:
@@ -304,19 +223,5 @@ def download_name(row: ReportExport) -> str:
 
 
 def sweep() -> int:
-    """Delete the files of expired exports, and part files older than a job may run."""
-    now = clock.now()
-    removed = 0
-    for row in db.session.scalars(select(ReportExport).where(ReportExport.expires_at <= now,
-                                                             ReportExport.path.is_not(None))):
-        (export_dir() / row.path).unlink(missing_ok=True)
-        row.path = None
-        removed += 1
-    db.session.commit()
-    # File times are the system's: compared with the system clock, not the settable one.
-    oldest = time.time() - int(current_app.config["REPORT_EXPORT_TIMEOUT_SECONDS"]) - 60
-    for part in export_dir().glob("*.part"):
-        if part.stat().st_mtime < oldest:
-            part.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    """Delete the files of expired exports and poster PDFs, and part files older than a job may run."""
+    return background_files.sweep(ReportExport, PosterSheet)

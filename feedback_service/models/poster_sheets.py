@@ -1,0 +1,39 @@
+"""Poster PDFs built in the background: the state a poll reads, in the database like the
+report exports' (`report_exports.py`), so a Redis restart loses only queued work."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .units import Unit, utcnow
+
+
+class PosterSheet(db.Model):
+    """One requested PDF of the posters of every active counter of a unit's subtree.
+
+    `id` is a random token: it names the PDF in URLs and is the RQ job id. `path` is the
+    finished file (relative to REPORT_EXPORT_DIR, beside the report exports), emptied when
+    the sweep deletes it after `expires_at`. `progress` counts posters drawn of `rows`.
+    """
+
+    __tablename__ = "poster_sheets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    layout: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str | None] = mapped_column(String(200))
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_by_client_id: Mapped[int | None] = mapped_column(ForeignKey("integration_clients.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    unit: Mapped[Unit] = relationship()
