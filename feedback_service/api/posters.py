@@ -66,7 +66,7 @@ def unit_posters_pdf(code: str):
     layout = request.args.get("layout", "1up")
     if layout not in poster_sheets.LAYOUTS:
         raise ApiError(422, f"layout must be one of {', '.join(poster_sheets.LAYOUTS)}", code="invalid",
-                       details=[{"field": "layout", "message": f"unknown layout {layout[:20]!r}"}])
+                       details=[{"field": "layout", "code": "invalid_choice", "message": f"unknown layout {layout[:20]!r}"}])
     if not poster_runs.is_large(unit):
         return _pdf(poster_runs.build_now(unit, layout), poster_runs.filename(unit, layout))
     try:
@@ -137,7 +137,7 @@ def unit_dossier_labels_pdf(code: str):
     unknown = [each for each in codes if each not in found]
     if unknown:
         raise ApiError(422, f"no dossier in this unit's subtree with code {', '.join(unknown[:20])}",
-                       code="invalid", details=[{"field": "codes", "message": f"unknown code {each!r}"}
+                       code="invalid", details=[{"field": "codes", "code": "unknown_dossier", "message": f"unknown code {each!r}"}
                                                 for each in unknown])
     target = tempfile.TemporaryFile()
     poster_sheets.write_labels(target, [poster_sheets.LabelFace(each, dossier_url(found[each])) for each in codes],
@@ -153,12 +153,12 @@ def _label_codes() -> list[str]:
     limit = int(current_app.config["DOSSIER_LABELS_MAX"])
     if not codes:
         raise ApiError(422, "codes is required: the dossiers' receipt codes, comma-separated", code="invalid",
-                       details=[{"field": "codes", "message": "required"}])
+                       details=[{"field": "codes", "code": "required", "message": "required"}])
     if len(codes) > limit:
         raise ApiError(422, f"at most {limit} codes in one sheet", code="invalid",
-                       details=[{"field": "codes", "message": f"{len(codes)} codes, at most {limit}"}])
+                       details=[{"field": "codes", "code": "too_many", "message": f"{len(codes)} codes, at most {limit}"}])
     too_long = [each[:CODE_MAX_CHARS] + "…" for each in codes if len(each) > CODE_MAX_CHARS]
     if too_long:
         raise ApiError(422, "a receipt code has at most 60 characters", code="invalid",
-                       details=[{"field": "codes", "message": f"too long: {each!r}"} for each in too_long[:20]])
+                       details=[{"field": "codes", "code": "too_long", "message": f"too long: {each!r}"} for each in too_long[:20]])
     return codes

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..ratings.instrument import current_instrument
-from . import components, integration, public, report_exports, reports
+from . import components, integration, posters, public, report_exports, reports
 from .components import Schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -35,7 +35,7 @@ def build_spec() -> Schema:
     """The OpenAPI 3.1 document; needs an app context (the instrument shapes the rating body)."""
     instrument = current_instrument()
     paths = _with_bad_request({**public.paths(instrument), **integration.paths(), **reports.paths(),
-                               **report_exports.paths()})
+                               **report_exports.paths(), **posters.paths()})
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
@@ -61,7 +61,7 @@ def build_spec() -> Schema:
         "components": {
             "schemas": {**components.error_schemas(), **components.summary_schemas(),
                         **public.schemas(instrument), **integration.schemas(), **reports.schemas(),
-                        **report_exports.schemas()},
+                        **report_exports.schemas(), **posters.schemas()},
             "responses": components.error_responses(),
             "securitySchemes": {
                 "bearerAuth": {

@@ -35,6 +35,7 @@ OBJECT_KINDS: dict[tuple[str, str], str] = {
     # Not an object but a value any commune shares: the unit in the same URL is what is scoped.
     ("reports", "period"): "period",
     ("report-exports", "export_id"): "report_export",
+    ("poster-sheets", "sheet_id"): "poster_sheet",
 }
 # Routes that name no object, each with the reason it cannot leak another commune.
 NO_OBJECT_ROUTES = {
@@ -56,7 +57,7 @@ REFUSED = (403, 404, 405)
 # officer management), so a route that forgot its scope check WOULD change something.
 FORM_FIELDS = {"answer": "Đã xử lý, xin cảm ơn.", "name": "Tên mới do kẻ khác đặt", "code": "QX9",
                "active": "0", "confirm": "1", "role": "admin", "unit": "", "username": "ke-la",
-               "period": "2026-Q3", "format": "csv"}
+               "period": "2026-Q3", "format": "csv", "layout": "1up"}
 OTHER_COMMUNE_NAMES = ("Nùng Trí Cao", "Hoàng Thị Khác", "Quầy của 01279")
 
 
@@ -70,6 +71,7 @@ class Objects:
     case: int
     user: int
     report_export: str
+    poster_sheet: str
     period: str = "2026-11"  # a report period label: valid, the same for every commune
 
     def value(self, kind: str) -> object:
@@ -96,6 +98,19 @@ def _built_export(unit_code: str) -> str:
     return row.id
 
 
+def _built_poster_sheet(unit_code: str) -> str:
+    """A finished PDF of the unit's counter posters, its file on disk."""
+    from feedback_service.models import PosterSheet, Unit
+    from feedback_service.ratings import poster_runs
+
+    row = PosterSheet(id=("c" if unit_code == "01273" else "d") * 32, unit_id=Unit.by_code(unit_code).id,
+                      layout="1up", status="queued", progress=0, created_at=clock.now(), updated_at=clock.now())
+    db.session.add(row)
+    db.session.commit()
+    assert poster_runs.build(row.id) == "done"
+    return row.id
+
+
 @pytest.fixture
 def world(app, runner, tmp_path) -> dict:
     app.config["REPORT_EXPORT_DIR"] = str(tmp_path / "exports")
@@ -110,9 +125,9 @@ def world(app, runner, tmp_path) -> dict:
     make_user(runner, "quan-tri", "admin")
     other_manager = _user_id("chu-tich-khac")
     own = Objects("01273", own_desk.id, own_clerk.code, _negative_case(own_desk, own_clerk), _user_id("nhan-vien"),
-                  _built_export("01273"))
+                  _built_export("01273"), _built_poster_sheet("01273"))
     other = Objects("01279", other_desk.id, other_clerk.code, _negative_case(other_desk, other_clerk), other_manager,
-                    _built_export("01279"))
+                    _built_export("01279"), _built_poster_sheet("01279"))
     return {"own": own, "other": other, "other_manager": other_manager}
 
 

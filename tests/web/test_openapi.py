@@ -109,6 +109,9 @@ def test_every_integration_route_needs_the_bearer_key_and_public_ones_do_not(spe
             material = "/qr." in path and path.startswith("/api/v1/counters/")
             # Period reports carry officers and small cells: a key or a login.
             material = material or path.startswith("/api/v1/units/{code}/report")
+            # Every poster of a subtree, its poll, and dossier QR labels: operators' material too.
+            material = material or path.endswith(("/posters.pdf", "/dossier-labels.pdf")) \
+                or path.startswith("/api/v1/poster-sheets/")
             # The counter list is public, with the material for what the caller reaches.
             optional = path == "/api/v1/units/{code}/counters"
             # Period reports and their exports: a key or a dashboard login in scope.
