@@ -15,6 +15,9 @@ TRANSLATIONS := feedback_service/translations
 # The PDF posters are read back page by page with pdftoppm (poppler-utils); they are
 # drawn in DejaVu (fonts-dejavu-core), which the service itself needs too.
 TEST_DEBIAN_PACKAGES := redis-server postgresql zbar-tools librsvg2-bin chromium fonts-noto-color-emoji poppler-utils fonts-dejavu-core
+# What the running service needs beyond Python (redis-server is installed by scripts/run.py
+# itself, unless REDIS_URL names a Redis): the poster PDFs' font.
+RUN_DEBIAN_PACKAGES := fonts-dejavu-core
 
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -22,6 +25,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test audit bench clean catalogs translations system-packages
 
 run: $(RUNTIME_STAMP) catalogs
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(RUN_DEBIAN_PACKAGES)" NEEDED_BY="the service"
 	$(BIN)/python scripts/run.py
 
 test: $(DEV_STAMP) catalogs system-packages
@@ -77,12 +81,14 @@ translations: $(RUNTIME_STAMP)
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # apt-get only for what is missing, so a warm machine skips it entirely.
+PACKAGES ?= $(TEST_DEBIAN_PACKAGES)
+NEEDED_BY ?= the tests
 system-packages:
-	@command -v dpkg-query >/dev/null || { echo "make: not Debian; make sure these are installed: $(TEST_DEBIAN_PACKAGES)"; exit 0; }; \
-	missing=""; for package in $(TEST_DEBIAN_PACKAGES); do \
+	@command -v dpkg-query >/dev/null || { echo "make: not Debian; make sure these are installed: $(PACKAGES)"; exit 0; }; \
+	missing=""; for package in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; done; \
 	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "make: the tests need these Debian packages:$$missing"; exit 1; fi; \
+		if [ "$$(id -u)" != 0 ]; then echo "make: $(NEEDED_BY) need these Debian packages:$$missing"; exit 1; fi; \
 		echo "make: installing$$missing"; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing </dev/null; fi
 
