@@ -19,7 +19,7 @@ from sqlalchemy import select
 from .. import clock
 from ..background_files import QueueUnavailable, expired, file_of, settle
 from ..dossiers.tokens import dossier_url
-from ..errors import ApiError
+from ..errors import ApiError, api_error_response
 from ..extensions import db
 from ..models import Dossier, PosterSheet, Unit
 from ..people.operators import Operator, UnknownKey, current_operator
@@ -162,3 +162,10 @@ def _label_codes() -> list[str]:
         raise ApiError(422, "a receipt code has at most 60 characters", code="invalid",
                        details=[{"field": "codes", "code": "too_long", "message": f"too long: {each!r}"} for each in too_long[:20]])
     return codes
+
+
+@api.errorhandler(poster_sheets.FontMissing)
+def _font_missing(exc: poster_sheets.FontMissing):
+    # The host lacks the font that draws Vietnamese (make run installs it): say so, not a bare 500.
+    return api_error_response(503, "the server cannot draw PDFs now: its Vietnamese font is not installed; "
+                                   "tell the operator (fonts-dejavu-core)", code="unavailable")

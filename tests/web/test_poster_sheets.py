@@ -169,3 +169,14 @@ def test_the_counters_page_button_builds_the_pdf_with_progress_and_a_download_li
     # Another commune's unit and PDF are not found for this chair.
     other = client.post("/dashboard/units/01279/posters", data={"csrf_token": token})
     assert other.status_code == 404
+
+
+def test_a_host_without_the_font_answers_503_not_a_bare_error(demo, tmp_path, monkeypatch):
+    """make run installs DejaVu; a host where it is missing is told what is missing."""
+    from reportlab.pdfbase import pdfmetrics
+
+    monkeypatch.setattr(pdfmetrics, "getRegisteredFontNames", lambda: [])  # as in a fresh process
+    demo["app"].config["POSTER_FONT_DIR"] = str(tmp_path / "no-fonts")
+    answer = demo["client"].get("/api/v1/units/01273/posters.pdf", headers=auth(demo["commune"]))
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "unavailable" and "fonts-dejavu-core" in answer.get_json()["error"]["message"]
