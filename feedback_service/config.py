@@ -153,6 +153,8 @@ def from_environment() -> dict:
         "REPORT_EXPORT_DIR": os.environ.get("REPORT_EXPORT_DIR") or str(INSTANCE_DIR / "exports"),
         "REPORT_EXPORT_TTL_SECONDS": _int("REPORT_EXPORT_TTL_SECONDS", 86400),
         "REPORT_EXPORT_SWEEP_SECONDS": _int("REPORT_EXPORT_SWEEP_SECONDS", 600),
+        # How often the scheduler looks for splits and mergers whose effective date has come.
+        "REORGANISATION_CHECK_SECONDS": _int("REORGANISATION_CHECK_SECONDS", 300),
         "REPORT_EXPORT_TIMEOUT_SECONDS": _int("REPORT_EXPORT_TIMEOUT_SECONDS", 1800),
         # Exports queued or running at once per dashboard user or API key: one more is refused
         # (the API's 429 with Retry-After) until one finishes, so one caller cannot hold every

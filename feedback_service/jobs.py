@@ -43,6 +43,7 @@ PREPARE_REPORTS = "worker.reports_schedule.prepare_closed_periods"
 BUILD_REPORT_EXPORT = "worker.reports.build_export"
 SWEEP_REPORT_EXPORTS = "worker.reports.sweep_exports"
 BUILD_POSTER_SHEET = "worker.posters.build_sheet"
+APPLY_REORGANISATIONS = "worker.units.apply_reorganisations"
 # Each job's queue: what `enqueue` and the scheduler put it on.
 QUEUE_OF_JOB = {
     FOLD_PENDING: AGGREGATION,
@@ -58,6 +59,8 @@ QUEUE_OF_JOB = {
     SWEEP_REPORT_EXPORTS: LONG,
     # Every counter poster of a province: a thousand pages, several seconds.
     BUILD_POSTER_SHEET: LONG,
+    # Rebuilds every summary when a merger takes effect.
+    APPLY_REORGANISATIONS: LONG,
 }
 ALL_JOBS = tuple(QUEUE_OF_JOB)
 
@@ -113,6 +116,9 @@ PERIODIC_JOBS = (
     Periodic("report-schedule", PREPARE_REPORTS, "REPORT_SCHEDULE_INTERVAL_SECONDS", timeout=1800),
     # Deletes report export and poster PDF files whose download link has expired.
     Periodic("report-export-sweep", SWEEP_REPORT_EXPORTS, "REPORT_EXPORT_SWEEP_SECONDS"),
+    # Applies the splits and mergers recorded ahead of their date once it has come (ratings
+    # go to the new unit from midnight whatever; this moves the tree and the counters).
+    Periodic("reorganisations", APPLY_REORGANISATIONS, "REORGANISATION_CHECK_SECONDS", timeout=3600),
 )
 
 # The nudge key names the fold job a nudge enqueued. A nudge that finds it naming a

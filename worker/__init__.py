@@ -2,7 +2,7 @@
 idempotent, because RQ may run a job twice after a crash.
 
 One module per domain: `aggregation.py` (the fold), `notifications.py` (complaint
-notices), `webhooks.py` (alert deliveries), `reports.py` (export files), `posters.py` (poster PDFs) and
+notices), `webhooks.py` (alert deliveries), `reports.py` (export files), `posters.py` (poster PDFs), `units.py` (reorganisations taking effect) and
 `reports_schedule.py` (drafts and reminders); the work itself lives in
 `feedback_service`, these only run it in the app's context (`in_app_context`).
 """

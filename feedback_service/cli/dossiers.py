@@ -19,7 +19,7 @@ from ..dossiers.records import register as register_dossier
 from ..summaries.read import bump_generation
 from ..transactions import transaction
 from ..units.importing import CsvReport, CsvRow, RowProblem
-from ..units.importing import _unknown_unit as unknown_unit_reason
+from ..units.importing import unknown_unit as unknown_unit_reason
 from ..units.importing import read_csv
 from .units import run_csv_import
 

@@ -1,4 +1,4 @@
-"""`flask units import-vn|merge`, `flask counters import`, `flask officers import`."""
+"""`flask units import-vn|merge|reorganise`, `flask counters import`, `flask officers import`."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,8 +9,9 @@ from flask import Flask
 
 from ..extensions import db
 from ..models import Unit
-from ..summaries.fold import rebuild
+from ..summaries.fold import rebuild, refresh_after
 from ..units.importing import CsvReport, ImportRefused, import_counters, import_divisions, import_officers
+from ..units.reorganisation import reorganise
 from ..units.tree import MergerRefused, record_merger
 
 # 1: some rows were rejected (the good ones are saved); 2: nothing was imported.
@@ -61,6 +62,43 @@ def register(app: Flask) -> None:
         click.echo(f"{merged.code} {merged.name} is now inside {successor.code} {successor.name}")
         if rebuild_after:
             click.echo(f"rebuilt summaries from {rebuild()} ratings")
+
+    @units.command("reorganise")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--counters", "counters_file", type=click.Path(path_type=Path), metavar="FILE.csv",
+                  help="Where each counter of a split unit goes: rows counter_id,new_code.")
+    @click.option("--all-counters-to", "all_counters_to", metavar="CODE",
+                  help="One successor for every counter the counters file does not name.")
+    @click.option("--rebuild/--no-rebuild", "rebuild_after", default=True,
+                  help="Recompute the summaries when a merger took effect (default; run `flask rebuild` later if not).")
+    def reorganise_command(file: Path, counters_file: Path | None, all_counters_to: str | None,
+                           rebuild_after: bool) -> None:
+        """Record splits and mergers from a CSV with the header effective_date,old_code,new_code.
+
+        Several old codes to one new code is a merger; one old code to several is a split.
+        Nothing is recorded while any line has a problem; a second run changes nothing."""
+        try:
+            outcome = reorganise(file, counters_file, all_counters_to, actor="cli")
+        except ImportRefused as exc:
+            raise Refused(str(exc)) from None
+        if outcome.problems:
+            for problem in outcome.problems:
+                click.echo(str(problem), err=True)
+            raise Refused(f"nothing recorded: {len(outcome.problems)} problem(s)")
+        click.echo(f"successions: {outcome.recorded} recorded, {outcome.unchanged} already recorded")
+        click.echo(f"counter moves: {outcome.counters_recorded} recorded")
+        applied = outcome.applied
+        pending = "" if applied.changed else " (none due yet: the scheduler applies them on their date)"
+        click.echo(f"took effect: {', '.join(applied.old_codes) or 'none'}{pending}")
+        if outcome.late_ratings:
+            click.echo(f"{outcome.late_ratings} rating(s) given at the moved counters since the effective date "
+                       "stay with the unit they were given to")
+        if applied.merged and not rebuild_after:
+            click.echo("a merger took effect: run `flask rebuild` before reading the figures")
+            return
+        refolded = refresh_after(applied)
+        if refolded is not None:
+            click.echo(f"rebuilt summaries from {refolded} ratings")
 
     @app.cli.group("counters")
     def counters() -> None:

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..jobs import nudge_aggregation
 from ..models import Counter, Dossier, Officer, PendingFold, Rating
 from ..transactions import transaction
+from ..units.succession import counter_unit_on
 from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 from ..webhooks.alerts import add_alert_deliveries, alert_targets, send_alerts
 from .instrument import Instrument
@@ -153,14 +154,15 @@ def store_rating(answers: Answers, counter: Counter | None, officer: Officer | N
     """Commit the rating and its outbox row together, then nudge the workers.
 
     A dossier rating may have no counter (an online dossier): `unit_id` then says
-    where it belongs. With a `dossier`, the database's unique `dossier_id` refuses a
+    where it belongs (the unit that received the dossier, reorganised since or not). With a `dossier`, the database's unique `dossier_id` refuses a
     second rating with an IntegrityError, raised after the rollback.
     """
+    now = clock.now()
     if unit_id is None:
         if counter is None:
             raise ValueError("a rating needs a counter or a unit_id")
-        unit_id = counter.unit_id
-    now = clock.now()
+        # A counter moved by a split or merger rates for its new unit from the effective date.
+        unit_id = counter_unit_on(counter, local_day(now))
     rating = Rating(
         submitted_at=now,
         local_day=local_day(now),

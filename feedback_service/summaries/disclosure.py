@@ -102,8 +102,8 @@ def rows_for_pages(rows: list[dict]) -> list[dict]:
 def _disclosed(summary: dict, mark: object) -> dict:
     shown = {key: copy.deepcopy(value) if isinstance(value, (dict, list)) else value for key, value in summary.items()}
     _scope(shown, mark)
-    for child in shown.get("children", []):
-        _scope(child, mark)
+    for row in shown.get("children", []) + shown.get("history", []):
+        _scope(row, mark)
     shown["min_answers"] = MIN_ANSWERS
     return shown
 

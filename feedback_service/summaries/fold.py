@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import PendingFold, Rating, SummaryAnswer, SummaryTotal
 from ..models.summaries import DAY, MONTH
 from ..transactions import transaction
+from ..units.succession import Applied, apply_due
 from ..units.tree import RollupMap
 from .keys import CHANNEL_QUESTION, FLAG_QUESTION, VERIFIED_PREFIX
 from .read import bump_generation
@@ -230,3 +231,23 @@ def _upsert_totals():
             ),
         },
     )
+
+
+def refresh_after(applied: Applied) -> int | None:
+    """Bring the summaries in line with a reorganisation that took effect: a merger moved a
+    unit's whole history inside its successor, so everything is refolded along the new tree
+    (the number of ratings refolded is returned); a split moved no history, so the cached
+    figures only need to be read again (they now show the shared history)."""
+    if applied.merged:
+        return rebuild()
+    if applied.changed:
+        bump_generation()
+    return None
+
+
+def apply_due_reorganisations(actor: str = "scheduler") -> Applied:
+    """Apply every split and merger whose effective date has come, then refresh the figures."""
+    with transaction():
+        applied = apply_due(actor)
+    refresh_after(applied)
+    return applied

@@ -21,6 +21,7 @@ from ..extensions import db, redis_client
 from ..models import Dossier, SummaryAnswer, SummaryTotal, Unit
 from ..models.summaries import DAY, MONTH
 from ..ratings.instrument import current_instrument
+from ..units.succession import predecessors, reorganised
 from ..units.tree import child_units, subtrees
 from . import trust
 from .keys import VERIFIED_PREFIX
@@ -189,7 +190,7 @@ def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> d
     """A unit's figures (its whole subtree) and the same for each direct child.
 
     Merged units are left out of `children`: their ratings already roll up
-    through the unit they were merged into.
+    through the unit they were merged into, and `history` names them.
     """
     children = child_units(unit)
     figures = figures_by_scope("unit", [unit.id] + [c.id for c in children], date_from, date_to)
@@ -202,7 +203,29 @@ def _unit_summary(unit: Unit, date_from: date | None, date_to: date | None) -> d
         {"code": child.code, "name": child.name, "kind": child.kind, **figures[child.id], **dossiers[child.id]}
         for child in children
     ]
+    summary["history"] = _history(unit, date_from, date_to)
+    summary["reorganised"] = _reorganised(unit)
     return summary
+
+
+def _history(unit: Unit, date_from: date | None, date_to: date | None) -> list[dict]:
+    """The old units whose history the unit shows (`succession.predecessors`), each with its own
+    figures: a merged one's are inside the unit's (`counted_in_figures`), a split one's are
+    shared with its other successors and counted in none of theirs."""
+    found = predecessors(unit.id)
+    figures = figures_by_scope("unit", [p.unit.id for p in found], date_from, date_to)
+    return [{"code": p.unit.code, "name": p.unit.name, "kind": p.unit.kind, "relation": p.relation,
+             "effective_date": p.effective_date.isoformat() if p.effective_date else None,
+             "counted_in_figures": p.counted, "shared_with": [{"code": u.code, "name": u.name} for u in p.shared_with],
+             **figures[p.unit.id]} for p in found]
+
+
+def _reorganised(unit: Unit) -> dict | None:
+    went = reorganised(unit)
+    if went is None:
+        return None
+    return {"kind": went.kind, "effective_date": went.effective_date.isoformat() if went.effective_date else None,
+            "into": [{"code": u.code, "name": u.name} for u in went.into]}
 
 
 def scope_summary(scope: str, scope_id: int, date_from: date | None, date_to: date | None) -> dict:

@@ -263,7 +263,7 @@ def _max_length(column) -> int:
     return column.type.length
 
 
-def _check_fields(values: dict[str, str], required: Iterable[str], limits: dict[str, int]) -> str | None:
+def check_fields(values: dict[str, str], required: Iterable[str], limits: dict[str, int]) -> str | None:
     for name in required:
         if not values.get(name):
             return f"missing field {name}"
@@ -282,7 +282,7 @@ def _unit_ids(codes: Collection[str]) -> dict[str, int]:
     return dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all())
 
 
-def _unknown_unit(code: str) -> str:
+def unknown_unit(code: str) -> str:
     """The reason for an unknown unit code, with a hint when Excel dropped its zeros."""
     reason = f"unknown unit {code}"
     if code.isdigit():
@@ -308,12 +308,12 @@ def import_counters(path: Path | str) -> CsvReport:
     with transaction():
         for row in rows:
             values = row.values
-            reason = _check_fields(values, COUNTER_COLUMNS, limits)
+            reason = check_fields(values, COUNTER_COLUMNS, limits)
             key = (values["unit_code"], values["code"])
             if reason is None and key in seen:
                 reason = f"duplicate of line {seen[key]} (unit {key[0]}, counter {key[1]})"
             if reason is None and values["unit_code"] not in units:
-                reason = _unknown_unit(values["unit_code"])
+                reason = unknown_unit(values["unit_code"])
             if reason is not None:
                 report.problems.append(RowProblem(row.line, reason))
                 continue
@@ -359,11 +359,11 @@ def import_officers(path: Path | str) -> CsvReport:
         for row in rows:
             values = row.values
             counter_code = values.get("counter_code") or ""
-            reason = _check_fields(values, OFFICER_COLUMNS, limits)
+            reason = check_fields(values, OFFICER_COLUMNS, limits)
             if reason is None and values["code"] in seen:
                 reason = f"duplicate of line {seen[values['code']]} (officer {values['code']})"
             if reason is None and values["unit_code"] not in units:
-                reason = _unknown_unit(values["unit_code"])
+                reason = unknown_unit(values["unit_code"])
             if reason is None and counter_code and (units[values["unit_code"]], counter_code) not in counters:
                 reason = f"unknown counter {counter_code} in unit {values['unit_code']}"
             if reason is not None:
