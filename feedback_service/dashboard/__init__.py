@@ -10,6 +10,7 @@ province's board), `report_exports.py` (report files), `exports.py` (CSV of case
 officers), `manage.py` (a unit's counters and officers), `user_admin.py` (accounts).
 Helpers: `access.py`, `queries.py`, `charts.py`, `periods.py`, `labels.py`, `form_input.py`.
 """
+from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
@@ -25,6 +26,12 @@ dashboard = Blueprint("dashboard", __name__)
 def local_time(moment) -> str:
     """A stored (UTC) time as the local clock reads it: dd/mm/yyyy HH:MM."""
     return clock.local_time(moment).strftime("%d/%m/%Y %H:%M")
+
+
+@dashboard.app_template_filter("local_date")
+def local_date(day: str | None) -> str:
+    """An ISO day (as the summaries carry it) as dd/mm/yyyy; no day reads as a dash."""
+    return date.fromisoformat(day).strftime("%d/%m/%Y") if day else "–"
 
 
 @dashboard.app_template_global("case_label")

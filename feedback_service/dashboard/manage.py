@@ -18,6 +18,8 @@ from ..extensions import db
 from ..models import Counter, Officer, Unit
 from ..people import permissions
 from ..units import staff as management
+from ..units.succession import records_within
+from ..units.tree import subtree_ids
 from . import dashboard
 from .access import can_see, require_acting_role, visible_unit
 from .form_input import row_id
@@ -43,7 +45,8 @@ def unit_manage(code: str):
     if not isinstance(refill, dict) or refill.get("unit") != unit.code:
         refill = None  # typed on another unit's page: not this one's to show
     return render_template("dashboard/manage.html", unit=unit, counters=counters, officers=officers,
-                           acting=permissions.may_act(current_user), refill=refill)
+                           acting=permissions.may_act(current_user), refill=refill,
+                           reorganisations=records_within(subtree_ids(unit.id)), units_in_scope=set(subtree_ids(unit.id)))
 
 
 def _visible_counter(counter_id: int) -> Counter:

@@ -169,3 +169,30 @@ def reorganised(unit: Unit) -> Reorganised | None:
     if unit.successor_id is not None:
         return Reorganised(MERGER, None, (db.session.get(Unit, unit.successor_id),))
     return None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One old unit's recorded reorganisation, as the admin pages list it."""
+    old: Unit
+    kind: str
+    effective_date: date
+    into: tuple[Unit, ...]
+    applied: bool
+    moves: tuple[CounterMove, ...]
+
+
+def records_within(unit_ids: list[int]) -> list[Record]:
+    """Every recorded reorganisation with an old or new unit among `unit_ids` (a subtree),
+    pending ones too, newest first."""
+    rows = list(db.session.scalars(select(UnitSuccession).where(
+        UnitSuccession.old_unit_id.in_(unit_ids) | UnitSuccession.new_unit_id.in_(unit_ids))))
+    records = []
+    for old_id in sorted({row.old_unit_id for row in rows}):
+        everything = successions_of(old_id)
+        moves = tuple(db.session.scalars(select(CounterMove).where(CounterMove.from_unit_id == old_id)
+                                         .order_by(CounterMove.counter_id)))
+        records.append(Record(everything[0].old_unit, MERGER if len(everything) == 1 else SPLIT,
+                              everything[0].effective_date, tuple(row.new_unit for row in everything),
+                              all(row.applied_at is not None for row in everything), moves))
+    return sorted(records, key=lambda record: (record.effective_date, record.old.code), reverse=True)
