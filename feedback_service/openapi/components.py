@@ -173,9 +173,31 @@ def summary_schemas() -> dict[str, Schema]:
         }, description="The local days counted (inclusive); null for an open end."),
         "UnitRef": obj(unit),
         "ChildSummary": obj({**unit, **figures, **dossiers}, description="A direct child unit's figures."),
+        "HistorySummary": obj({
+            **unit, **figures,
+            "relation": {"enum": ["merged", "shared"],
+                         "description": "`merged`: the old unit was merged into this one; its figures are inside "
+                                        "this unit's. `shared`: the old unit was split; its history is shared by "
+                                        "every successor and counted in none of their own figures."},
+            "effective_date": {"type": ["string", "null"], "format": "date",
+                               "description": "The first day the old unit no longer stood; null for a merger "
+                                              "recorded without a date (`flask units merge`)."},
+            "counted_in_figures": {"type": "boolean", "description": "Whether the figures above include it."},
+            "shared_with": {"type": "array", "items": ref("UnitName"),
+                            "description": "The other successors showing the same shared history."},
+        }, description="An old unit whose history this unit shows, with the old unit's own figures."),
+        "UnitName": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
         "UnitSummary": obj({
             "unit": ref("UnitRef"), **period, **figures, **dossiers,
             "children": {"type": "array", "items": ref("ChildSummary")},
+            "history": {"type": "array", "items": ref("HistorySummary"),
+                        "description": "Old units (split or merged, `flask units reorganise`) whose history "
+                                       "this unit shows."},
+            "reorganised": {"oneOf": [{"type": "null"}, obj({
+                "kind": {"enum": ["merger", "split"]},
+                "effective_date": {"type": ["string", "null"], "format": "date"},
+                "into": {"type": "array", "items": ref("UnitName")},
+            })], "description": "Where this unit went, once reorganised; null while it stands."},
         }, description="A unit's figures over its whole subtree, and each direct child's. " + SMALL_CELLS),
         "CounterSummary": obj({
             "counter": obj({"id": ID, "name": {"type": "string"}, "unit_code": {"type": "string"}}),

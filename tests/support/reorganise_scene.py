@@ -58,8 +58,8 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def build(client, tmp_path: Path) -> Scene:
-    """Everything before the plan is recorded (clock at 1 March)."""
+def build(client, tmp_path: Path, split_ratings: tuple[int, int] = (4, 3)) -> Scene:
+    """Everything before the plan is recorded (clock at 1 March); `split_ratings` are W1's and W2's."""
     with clock.running_from(BEFORE):
         province, successor, part_a = tree()
         merged, split = unit("01290", "Xã Cũ Sáp Nhập", province), unit("01300", "Phường Cũ Chia Tách", province)
@@ -67,8 +67,9 @@ def build(client, tmp_path: Path) -> Scene:
         x_desk, w1, w2 = counter(merged), counter(split, "W1"), counter(split, "W2")
         z_desk, a_desk = counter(successor), counter(part_a)
         submit_many(client, [x_desk], 6, seed=1)
-        submit_many(client, [w1], 4, seed=2)
-        submit_many(client, [w2], 3, seed=3)
+        for desk, n, seed in ((w1, split_ratings[0], 2), (w2, split_ratings[1], 3)):
+            if n:
+                submit_many(client, [desk], n, seed=seed)
         submit_many(client, [z_desk], 5, seed=4)
         submit_many(client, [a_desk], 5, seed=5)
         for index, place in enumerate((merged, split, successor)):

@@ -171,3 +171,14 @@ def test_merged_counters_with_the_same_code_keep_both(scene, runner, tmp_path):
     scene.reload()
     codes = sorted(c.code for c in db.session.query(Counter).filter_by(unit_id=scene.successor.id))
     assert codes == ["01290-Q1", "Q1"]
+
+
+def test_shared_history_on_few_answers_is_withheld_like_any_figure(client, runner, tmp_path):
+    scene = build(client, tmp_path, split_ratings=(2, 1))
+    record(runner, scene)
+    with clock.running_from(RECORDED):
+        shown = client.get("/api/v1/units/01279/summary").get_json()
+        page_reader = client.get("/public/units/04?period=2026-03").get_data(as_text=True)
+    [shared] = shown["history"]
+    assert shared["responses"] == 3 and shared["satisfaction_pct"] is None and "satisfaction_pct" in shared["withheld"]
+    assert "Phường Cũ Chia Tách" in page_reader  # named, without figures (the ranking's own rule)
