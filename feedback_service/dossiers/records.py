@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import Counter, Dossier, Officer, Unit
 from ..models.dossiers import DOSSIER_CHANNELS
 from ..audit import audit
+from ..units.succession import SPLIT, Reorganised, gone_from
 from ..validation import CONTROL_CODE, CONTROL_MESSAGE, FieldError, StrictValidator, has_control, nfc, schema_errors
 
 # TT 01/2018/TT-VPCP: agency code (V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. H15.50.05.13, or
@@ -142,11 +143,17 @@ class Lookups:
         self._counters: dict[int, int | None] = {}
         self._counter_codes: dict[tuple[int, str], int | None] = {}
         self._officers: dict[str, tuple[int, int] | None] = {}
+        self._gone: dict[int, Reorganised | None] = {}
 
     def unit_id(self, code: str) -> int | None:
         if code not in self._units:
             self._units[code] = db.session.scalar(select(Unit.id).where(Unit.code == code))
         return self._units[code]
+
+    def gone(self, unit_id: int) -> Reorganised | None:
+        if unit_id not in self._gone:
+            self._gone[unit_id] = gone_from(unit_id)
+        return self._gone[unit_id]
 
     def counter_unit(self, counter_id: int) -> int | None:
         if counter_id not in self._counters:
@@ -231,6 +238,14 @@ def check_registration(body: object, lookups: Lookups, allowed: Callable[[int], 
     if unit_id is None:
         errors.append(FieldError("unit_code", f"no unit with code {body['unit_code']!r}", "unknown_unit"))
     received_at, due_at = _check_code_and_times(body, set(), errors)
+    if unit_id is not None and received_at is not None:
+        went = lookups.gone(unit_id)
+        if went is not None and local_day(received_at) >= went.effective_date:
+            # A dossier received after a split or merger belongs to a new unit; which one, only the sender knows.
+            errors.append(FieldError("unit_code", (
+                f"unit {body['unit_code']} no longer stands from {went.effective_date.isoformat()} "
+                f"({'split into' if went.kind == SPLIT else 'merged into'} "
+                f"{', '.join(u.code for u in went.into)}): send the new unit's code"), "reorganised_unit"))
 
     counter_id = body.get("counter_id")
     officer_id = None

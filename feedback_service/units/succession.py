@@ -196,3 +196,12 @@ def records_within(unit_ids: list[int]) -> list[Record]:
                               everything[0].effective_date, tuple(row.new_unit for row in everything),
                               all(row.applied_at is not None for row in everything), moves))
     return sorted(records, key=lambda record: (record.effective_date, record.old.code), reverse=True)
+
+
+def gone_from(unit_id: int) -> Reorganised | None:
+    """An old unit's recorded reorganisation, applied or still ahead (None if there is none):
+    what a record dated on or after its effective date must name instead of it."""
+    rows = successions_of(unit_id)
+    if not rows:
+        return None
+    return Reorganised(MERGER if len(rows) == 1 else SPLIT, rows[0].effective_date, tuple(r.new_unit for r in rows))

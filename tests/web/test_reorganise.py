@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from factories import create_key
 from ratings_helpers import submit_many
 from reorganise_scene import BEFORE, RECORDED, after, build, record, write
 
@@ -182,3 +183,23 @@ def test_shared_history_on_few_answers_is_withheld_like_any_figure(client, runne
     [shared] = shown["history"]
     assert shared["responses"] == 3 and shared["satisfaction_pct"] is None and "satisfaction_pct" in shared["withheld"]
     assert "Phường Cũ Chia Tách" in page_reader  # named, without figures (the ranking's own rule)
+
+
+def test_a_dossier_received_after_the_date_must_name_a_new_unit(scene, runner, client):
+    record(runner, scene)
+    key = {"Authorization": f"Bearer {create_key(runner, '04')}"}
+
+    def send(code: str, unit_code: str, received_at: str):
+        return client.post("/api/v1/dossiers", headers=key, json={
+            "code": code, "unit_code": unit_code, "procedure": {"code": "1.0001", "name": "Chứng thực"},
+            "received_at": received_at, "channel": "in_person"})
+
+    with clock.running_from(RECORDED):
+        late = send("H04.13-260311-0001", "01300", "2026-03-11T08:00:00+07:00")
+        assert late.status_code == 422, late.get_json()
+        [error] = late.get_json()["error"]["details"]
+        assert error["field"] == "unit_code" and error["code"] == "reorganised_unit"
+        assert "split into 01279, 01301" in error["message"]
+        # A dossier it received before the date is still its own: e-systems send their backlog late.
+        assert send("H04.13-260309-0001", "01300", "2026-03-09T08:00:00+07:00").status_code == 201
+        assert send("H04.13-260311-0002", "01279", "2026-03-11T08:00:00+07:00").status_code == 201
