@@ -12,7 +12,9 @@ every walk follows, up and down:
 
 So a commune merged into another in the 2025 reorganisation is read, alerted and
 scoped exactly where its ratings are folded: inside its successor. Its rows keep
-their own unit id, so its history stays attributable to it.
+their own unit id, so its history stays attributable to it. A split unit has several
+successors and no `successor_id`: it stays under its parent, inside none of them, and
+its successors only show its history (`succession.py`).
 """
 from __future__ import annotations
 
