@@ -20,6 +20,7 @@ from ..summaries import disclosure
 from ..summaries.read import figures_by_scope
 from ..summaries.scoring import LEVELS, satisfaction_pct
 from ..units.tree import subtree_ids
+from ..units.succession import joined_on
 from .periods import Period
 
 
@@ -71,10 +72,20 @@ def unit_ratings(unit_id: int) -> list:
 
 
 def counters_table(unit_id: int, period: Period) -> list[dict]:
-    """The counters of the unit's whole subtree with their figures, by unit then code."""
+    """The counters of the unit's whole subtree with their figures, by unit then code. A counter
+    moved in by a split or merger counts from the day it joined (`succession.joined_on`)."""
     counters = list(db.session.scalars(
         select(Counter).where(Counter.unit_id.in_(subtree_ids(unit_id))).order_by(Counter.unit_id, Counter.code)))
-    figures = figures_by_scope("counter", [c.id for c in counters], period.date_from, period.date_to)
+    joined = joined_on([c.id for c in counters])
+    by_start: dict[date | None, list[int]] = defaultdict(list)
+    for c in counters:
+        start = period.date_from
+        if c.id in joined and (start is None or joined[c.id] > start):
+            start = joined[c.id]
+        by_start[start].append(c.id)
+    figures = {}
+    for start, ids in by_start.items():
+        figures.update(figures_by_scope("counter", ids, start, period.date_to))
     return [{"counter": c, **figures[c.id]} for c in counters]
 
 

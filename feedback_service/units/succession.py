@@ -205,3 +205,16 @@ def gone_from(unit_id: int) -> Reorganised | None:
     if not rows:
         return None
     return Reorganised(MERGER if len(rows) == 1 else SPLIT, rows[0].effective_date, tuple(r.new_unit for r in rows))
+
+
+def joined_on(counter_ids: list[int]) -> dict[int, date]:
+    """The day each moved counter joined its present unit (its latest applied move). A unit's
+    pages count a counter from then on: what it took before is its old unit's history."""
+    if not counter_ids:
+        return {}
+    rows = db.session.execute(select(CounterMove.counter_id, CounterMove.effective_date).where(
+        CounterMove.counter_id.in_(counter_ids), CounterMove.applied_at.is_not(None)))
+    joined: dict[int, date] = {}
+    for counter_id, day in rows:
+        joined[counter_id] = max(day, joined.get(counter_id, day))
+    return joined

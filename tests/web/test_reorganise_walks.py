@@ -88,6 +88,9 @@ def test_dashboard_scope(scene, app, runner):
     assert successor_chair.get("/dashboard/units/01290").status_code == 200
     page = part_chair.get("/dashboard/units/01279").get_data(as_text=True)
     assert "Lịch sử chung" in page and "Phường Cũ Chia Tách" in page
+    # W1 counts on A's page from the day it joined: its 4 earlier ratings are W's shared history.
+    row = page.split(f'data-counter="{scene.w1.id}"')[1].split("</tr>")[0]
+    assert '<td class="num">5</td>' in row, row
 
 
 def test_reports(scene):
