@@ -3,7 +3,7 @@
 New tables only: safe to apply while the old code runs.
 
 Revision ID: e21c4d5f6a08
-Revises: c19a7e2d4f06
+Revises: d20b3c4e5f07
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e21c4d5f6a08'
-down_revision = 'c19a7e2d4f06'
+down_revision = 'd20b3c4e5f07'
 branch_labels = None
 depends_on = None
 
