@@ -167,6 +167,11 @@ def from_environment() -> dict:
         # A unit's poster PDF with at most this many counters is drawn in the request; one with
         # more is built by an RQ job on the long queue and polled (its file beside the exports').
         "POSTER_INLINE_MAX": _int("POSTER_INLINE_MAX", 60),
+        # Poster PDFs queued or running at once per dashboard user or API key, as
+        # REPORT_EXPORTS_PER_REQUESTER for exports (a limit of each kind: a refusal names
+        # what the requester has waiting, and a rollout prints many units' PDFs while an
+        # export is rare). Asking again for a PDF queued, or built and still current, counts nothing.
+        "POSTER_SHEETS_PER_REQUESTER": _int("POSTER_SHEETS_PER_REQUESTER", 3),
         # A dossier label sheet names at most this many dossiers in one request.
         "DOSSIER_LABELS_MAX": _int("DOSSIER_LABELS_MAX", 240),
         # Dashboard logins: this many wrong passwords in a row lock the account this long.

@@ -2,8 +2,9 @@
 QR codes, period reports and their exports.
 
 Every error leaves as the one envelope of `errors.api_error_response`. Modules:
-`ratings.py`, `summaries.py`, `ranking.py`, `counters.py`, `reports.py`, `report_exports.py` (one per
-resource) and `params.py` (query parameters shared by the read routes).
+`ratings.py`, `summaries.py`, `ranking.py`, `counters.py`, `reports.py`, `report_exports.py`, `posters.py` (one per
+resource), `params.py` (query parameters shared by the read routes) and `queued_files.py`
+(the answers about files built in the background).
 """
 from flask import Blueprint
 

@@ -5,7 +5,10 @@ sheet of dossier QR labels (`/units/<code>/dossier-labels.pdf?codes=…`).
 Operators' material, as a single poster: an API key or a dashboard login whose subtree
 holds the unit (`people.operators`). Anonymous is 401, a unit outside the caller's
 subtree 403. A subtree of at most POSTER_INLINE_MAX active counters is answered at once;
-a larger one is queued and answered `202` with where to poll, as the report exports are.
+a larger one is queued and answered `202` with where to poll, as the report exports are:
+asked again, the same PDF (the same `Location`) while it is queued, running, or built and
+still current; a caller with POSTER_SHEETS_PER_REQUESTER PDFs queued or running is
+answered 429 with `Retry-After`.
 Label codes are looked up within the unit's subtree only: a code there is none of is
 named in a 422, whether it exists elsewhere or not, so nothing of another unit shows.
 """
@@ -17,7 +20,7 @@ from flask import current_app, jsonify, request, send_file, url_for
 from sqlalchemy import select
 
 from .. import clock
-from ..background_files import QueueUnavailable, expired, file_of, settle
+from ..background_files import QueueUnavailable, TooManyQueued, expired, file_of, settle
 from ..dossiers.tokens import dossier_url
 from ..errors import ApiError, api_error_response
 from ..extensions import db
@@ -26,7 +29,7 @@ from ..people.operators import Operator, UnknownKey, current_operator
 from ..ratings import poster_runs, poster_sheets
 from ..units.tree import subtree_ids
 from . import api
-from .report_exports import _requester
+from .queued_files import queued, requester, too_many
 
 PDF = "application/pdf"
 # A receipt code is at most 60 characters (`Dossier.code`).
@@ -70,15 +73,14 @@ def unit_posters_pdf(code: str):
     if not poster_runs.is_large(unit):
         return _pdf(poster_runs.build_now(unit, layout), poster_runs.filename(unit, layout))
     try:
-        row = poster_runs.request_sheet(unit, layout, **_requester())
+        row = poster_runs.request_sheet(unit, layout, **requester())
     except QueueUnavailable:
         raise ApiError(503, "the PDF is too large to draw now and the job queue is unavailable; "
                             "try again in a minute", code="unavailable") from None
-    response = jsonify(sheet_state(row))
-    response.status_code = 202
-    response.headers["Location"] = url_for("api.poster_sheet_state", sheet_id=row.id)
-    response.headers["Retry-After"] = "2"
-    return response
+    except TooManyQueued as refused:
+        return too_many(f"this caller already has {refused.limit} poster PDFs queued or running; ask again when "
+                        "one is done", code="too_many_poster_sheets")
+    return queued(sheet_state(row), url_for("api.poster_sheet_state", sheet_id=row.id))
 
 
 def _visible_sheet(sheet_id: str) -> PosterSheet:

@@ -14,23 +14,19 @@ exports queued or running is answered 429 with `Retry-After`.
 """
 from __future__ import annotations
 
-from flask import jsonify, request, send_file, url_for
-from flask_login import current_user
+from flask import jsonify, send_file, url_for
 
 from .. import clock
-from ..errors import ApiError, api_error_response
+from ..errors import ApiError
 from ..extensions import db
 from ..models import ReportExport
-from ..people.api_clients import client_for_key
 from ..people.operators import UnknownKey, current_operator
 from ..reports.files import export_runs, exports
 from ..reports.audience import may_read_export
-from ..reports.files.export_runs import QueueUnavailable, TooManyExports
+from ..reports.files.export_runs import QueueUnavailable, TooManyQueued
 from . import api
+from .queued_files import queued, requester, too_many
 from .reports import report_scope
-
-# When a caller at its limit may ask again: a large export takes tens of seconds to build.
-RETRY_AFTER_SECONDS = 30
 
 
 @api.get("/units/<code>/report.xlsx")
@@ -52,23 +48,16 @@ def _export(code: str, fmt: str):
                                  download_name=exports.filename(unit.code, period, version, fmt))
             response.headers["Cache-Control"] = "private, no-store"
             return response
-        row = export_runs.request_export(unit, period, version, fmt, audience=audience, **_requester())
+        row = export_runs.request_export(unit, period, version, fmt, audience=audience, **requester())
     except LookupError as exc:
         raise ApiError(404, str(exc)) from None
     except QueueUnavailable:
         raise ApiError(503, "the export is too large to build now and the job queue is unavailable; "
                             "try again in a minute", code="unavailable") from None
-    except TooManyExports as refused:
-        response, status = api_error_response(
-            429, f"this caller already has {refused.limit} exports queued or running; ask again when one is done",
-            code="too_many_exports")
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response, status
-    response = jsonify(_state(row))
-    response.status_code = 202
-    response.headers["Location"] = url_for("api.report_export_state", export_id=row.id)
-    response.headers["Retry-After"] = "2"
-    return response
+    except TooManyQueued as refused:
+        return too_many(f"this caller already has {refused.limit} exports queued or running; ask again when one is "
+                        "done", code="too_many_exports")
+    return queued(_state(row), url_for("api.report_export_state", export_id=row.id))
 
 
 @api.get("/report-exports/<export_id>")
@@ -110,14 +99,6 @@ def _visible_export(export_id: str) -> ReportExport:
     if row is None or not operator.may_handle(row.unit_id) or not may_read_export(operator.reader, row):
         raise ApiError(404, "no such export")
     return row
-
-
-def _requester() -> dict:
-    header = request.headers.get("Authorization", "")
-    if header:
-        client = client_for_key(header.partition(" ")[2].strip())
-        return {"client_id": client.id if client else None}
-    return {"user_id": current_user.id if current_user.is_authenticated else None}
 
 
 def _state(row: ReportExport) -> dict:

@@ -1,10 +1,11 @@
 """Every counter poster of a unit's subtree as one PDF, from the unit's counters page.
 
 `POST /dashboard/units/<code>/posters` (field `layout`: `1up` or `4up`) queues the PDF
-(`ratings.poster_runs`), or finds the same one already queued or running, and sends the
-user to its page, which refreshes itself (a meta refresh, as the report exports' page)
-until the file is ready, then shows the download link. Scoped like every page: a unit
-or PDF outside the user's subtree is a 404.
+(`ratings.poster_runs`), or finds the same one already queued, running, or built and still
+current, and sends the user to its page, which refreshes itself (a meta refresh, as the
+report exports' page) until the file is ready, then shows the download link. A user with
+POSTER_SHEETS_PER_REQUESTER PDFs queued or running is sent back with a Vietnamese
+message. Scoped like every page: a unit or PDF outside the user's subtree is a 404.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..background_files import QueueUnavailable, expired, file_of, settle
+from ..background_files import QueueUnavailable, TooManyQueued, expired, file_of, settle
 from ..extensions import db
 from ..models import PosterSheet
 from ..ratings import poster_runs, poster_sheets
@@ -30,10 +31,17 @@ def poster_sheet_create(code: str):
     try:
         row = poster_runs.request_sheet(unit, layout, user_id=current_user.id)
     except QueueUnavailable:
-        flash(_("Hệ thống xử lý nền tạm thời không hoạt động nên chưa tạo được tệp. Vui lòng thử lại sau ít phút."),
-              "error")
-        return redirect(url_for("dashboard.unit_manage", code=unit.code))
+        return _refused(unit, _("Hệ thống xử lý nền tạm thời không hoạt động nên chưa tạo được tệp. Vui lòng thử lại "
+                                "sau ít phút."))
+    except TooManyQueued as refused:
+        return _refused(unit, _("Ông/Bà đang có %(count)s tệp mã QR chờ tạo hoặc đang tạo. Vui lòng chờ một tệp tạo "
+                                "xong rồi yêu cầu thêm.", count=refused.limit))
     return redirect(url_for("dashboard.poster_sheet_page", sheet_id=row.id))
+
+
+def _refused(unit, message: str):
+    flash(message, "error")
+    return redirect(url_for("dashboard.unit_manage", code=unit.code))
 
 
 def _page(row: PosterSheet, status: int = 200):

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import ReportExport
 from ..reports.files import export_runs, exports
 from ..reports.audience import copy_for, may_read_export
-from ..reports.files.export_runs import QueueUnavailable, TooManyExports
+from ..reports.files.export_runs import QueueUnavailable, TooManyQueued
 from ..reports.periods import PeriodInvalid, parse_period
 from . import dashboard
 from .access import can_see, visible_unit
@@ -44,7 +44,7 @@ def report_export_create(code: str):
     except QueueUnavailable:
         return _refused(unit, _("Hệ thống xử lý nền tạm thời không hoạt động nên chưa xuất được tệp. Vui lòng thử "
                                 "lại sau ít phút."))
-    except TooManyExports as refused:
+    except TooManyQueued as refused:
         return _refused(unit, _("Ông/Bà đang có %(count)s tệp báo cáo chờ xuất hoặc đang xuất. Vui lòng chờ một tệp "
                                 "xuất xong rồi yêu cầu thêm.", count=refused.limit))
     return redirect(url_for("dashboard.report_export_page", export_id=row.id))

@@ -11,9 +11,10 @@ from ..extensions import db
 from .units import Unit, utcnow
 
 EXPORT_STATUSES = ("queued", "running", "done", "failed")
-# An export in one of these holds a job (or will): at most one per request key.
+# A file built in the background (an export, a poster PDF) in one of these holds a job (or
+# will): at most one per request key, and they count against its requester's limit.
 ACTIVE_STATUSES = ("queued", "running")
-_ACTIVE = text("status IN ('queued', 'running')")
+ACTIVE_ONLY = text("status IN ('queued', 'running')")
 
 
 class ReportExport(db.Model):
@@ -33,7 +34,7 @@ class ReportExport(db.Model):
     __tablename__ = "report_exports"
     __table_args__ = (
         Index("uq_report_exports_active_request", "request_key", unique=True,
-              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+              sqlite_where=ACTIVE_ONLY, postgresql_where=ACTIVE_ONLY),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

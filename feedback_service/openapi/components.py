@@ -110,6 +110,19 @@ def errors(*statuses: int) -> dict[str, Schema]:
     return {str(s): {"$ref": f"#/components/responses/{s}"} for s in statuses}
 
 
+def error(description: str) -> Schema:
+    """An error response described for its route, in the one envelope."""
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+def too_many_queued(what: str, setting: str) -> Schema:
+    """The `429` of a file built in the background, to a caller at its limit (`setting`)."""
+    return {**error(f"This caller already has {setting} {what} queued or running; ask again after `Retry-After` "
+                    "seconds. Asking again for one already queued, running, or built and still current is "
+                    "answered with it and counts nothing."),
+            "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}}
+
+
 def summary_schemas() -> dict[str, Schema]:
     """The figures of summaries/ (read.py, scoring.py, trust.py) (see their docstrings for the method)."""
     headline = {

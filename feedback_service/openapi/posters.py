@@ -2,7 +2,7 @@
 one drawn in the background), and a sheet of dossier QR labels."""
 from __future__ import annotations
 
-from .components import Schema, errors, obj, ref
+from .components import Schema, error, errors, obj, ref, too_many_queued
 from .public import OPERATOR, UNIT_CODE, json_response
 
 PDF = {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}
@@ -16,10 +16,6 @@ CODES = {"name": "codes", "in": "query", "required": True, "style": "form", "exp
                         "in the unit's subtree only.",
          "schema": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}, "minItems": 1}}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
-
-
-def _error(description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
 def schemas() -> dict[str, Schema]:
@@ -52,7 +48,11 @@ def paths() -> dict[str, Schema]:
             "description": ("Operators' material, as a single poster: an API key or a dashboard login whose "
                             "subtree holds the unit. Each poster carries the Vietnamese instructions, the unit "
                             "and counter names, the counter's QR and the fallback URL. More counters than "
-                            "POSTER_INLINE_MAX are drawn by a job: 202 with `Location` to poll."),
+                            "POSTER_INLINE_MAX are drawn by a job: 202 with `Location` to poll. The same PDF "
+                            "(unit and layout) asked again is answered with the same one (the same `Location`) "
+                            "while it is queued, running, or built and still current (no counter added, retired, "
+                            "renamed or given a new QR since); a caller with POSTER_SHEETS_PER_REQUESTER PDFs "
+                            "queued or running is answered 429."),
             "security": OPERATOR,
             "parameters": [UNIT_CODE, LAYOUT],
             "responses": {
@@ -61,7 +61,8 @@ def paths() -> dict[str, Schema]:
                                      headers={"Location": {"description": "Where to poll.",
                                                            "schema": {"type": "string"}}}),
                 **errors(401, 403, 404, 422, 500),
-                "503": _error("Too large to draw now and the job queue is unavailable; nothing was queued."),
+                "429": too_many_queued("poster PDFs", "POSTER_SHEETS_PER_REQUESTER"),
+                "503": error("Too large to draw now and the job queue is unavailable; nothing was queued."),
             },
         }},
         "/api/v1/poster-sheets/{sheet_id}": {"get": {
@@ -82,8 +83,8 @@ def paths() -> dict[str, Schema]:
             "responses": {
                 "200": {"description": "The PDF.", "content": PDF},
                 **errors(401, 404, 500),
-                "409": _error("Not ready yet (queued, running or failed): poll first."),
-                "410": _error("The link has expired; ask again."),
+                "409": error("Not ready yet (queued, running or failed): poll first."),
+                "410": error("The link has expired; ask again."),
             },
         }},
         "/api/v1/units/{code}/dossier-labels.pdf": {"get": {

@@ -2,7 +2,7 @@
 exports built in the background (`/report-exports/{id}`); the report itself is in reports.py."""
 from __future__ import annotations
 
-from .components import Schema, errors, obj, ref
+from .components import Schema, error, errors, obj, ref, too_many_queued
 from .public import OPERATOR, UNIT_CODE, json_response
 from .reports import PERIOD, VERSION
 
@@ -15,10 +15,6 @@ FILES = {XLSX: {"schema": {"type": "string", "contentMediaType": XLSX}},
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 ATTACHMENT = {"Content-Disposition": {"description": "`attachment; filename=bao-cao-<code>-<period>[-v<N>].<ext>`",
                                       "schema": {"type": "string"}}}
-
-
-def _error(description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
 def schemas() -> dict[str, Schema]:
@@ -68,10 +64,8 @@ def _export(fmt: str, mimetype: str) -> Schema:
             "202": json_response("Queued: poll `Location` (the export's `poll_url`).", ref("ReportExport"),
                                  headers={"Location": {"description": "Where to poll.", "schema": {"type": "string"}}}),
             **errors(401, 403, 404, 422, 500),
-            "429": {**_error("This caller already has as many exports queued or running as it may; ask again "
-                             "after `Retry-After` seconds."),
-                    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}},
-            "503": _error("Too large to build now and the job queue is unavailable; nothing was queued."),
+            "429": too_many_queued("exports", "REPORT_EXPORTS_PER_REQUESTER"),
+            "503": error("Too large to build now and the job queue is unavailable; nothing was queued."),
         },
     }}
 
@@ -98,8 +92,8 @@ def paths() -> dict[str, Schema]:
             "responses": {
                 "200": {"description": "The file.", "headers": ATTACHMENT, "content": FILES},
                 **errors(401, 404, 500),
-                "409": _error("Not ready yet (queued, running or failed): poll first."),
-                "410": _error("The link has expired (REPORT_EXPORT_TTL_SECONDS after it was built); ask again."),
+                "409": error("Not ready yet (queued, running or failed): poll first."),
+                "410": error("The link has expired (REPORT_EXPORT_TTL_SECONDS after it was built); ask again."),
             },
         }},
     }

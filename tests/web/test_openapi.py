@@ -312,3 +312,13 @@ def test_an_oversized_batch_answers_413_as_described(make_app):
     big = {"dossiers": [{"code": f"H15.50.05.13-261008-{n:04d}"} for n in range(100)]}
     conforms(app.test_client().post("/api/v1/dossiers:batch", json=big, headers=key),
              "/api/v1/dossiers:batch", "post", 413)
+
+
+def test_a_caller_at_its_poster_pdf_limit_answers_429_as_described(make_app, tmp_path):
+    app = make_app(REPORT_EXPORT_DIR=str(tmp_path / "exports"), POSTER_INLINE_MAX=-1, POSTER_SHEETS_PER_REQUESTER=0)
+    with app.app_context():
+        tree()
+        key = {"Authorization": f"Bearer {create_key(app.test_cli_runner(), '01273')}"}
+    response = Conformance(spec_for(app))(app.test_client().get("/api/v1/units/01273/posters.pdf", headers=key),
+                                          "/api/v1/units/{code}/posters.pdf", "get", 429)
+    assert response.headers["Retry-After"] == "30"

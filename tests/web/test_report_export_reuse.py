@@ -5,9 +5,6 @@ one job; a caller has at most REPORT_EXPORTS_PER_REQUESTER exports queued or run
 whoever asks for it."""
 from __future__ import annotations
 
-import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -15,6 +12,7 @@ import pytest
 from dashboard_helpers import csrf_token, log_in, make_user
 from export_scene import AFTER_QUARTER, QUARTER, report_scene
 from factories import create_key, tree
+from races import at_once, hold_both_at_the_new_id
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -70,24 +68,9 @@ def exports_count() -> int:
     return db.session.scalar(select(func.count()).select_from(ReportExport))
 
 
-def at_once(*requests):
-    """Run the requests in threads of their own (each request opens its own app context and
-    database session, as two web workers would); their answers in order."""
-    with ThreadPoolExecutor(len(requests)) as pool:
-        return [future.result(timeout=60) for future in [pool.submit(request) for request in requests]]
-
-
 @pytest.fixture
 def both_looked_first(monkeypatch):
-    """Hold each request where it draws the new export's id (after it looked for one to reuse),
-    until the other request is there too: then both record a new export at the same moment."""
-    barrier = threading.Barrier(2, timeout=20)
-
-    def token_hex(size: int) -> str:
-        barrier.wait()
-        return secrets.token_hex(size)
-
-    monkeypatch.setattr(export_runs, "secrets", SimpleNamespace(token_hex=token_hex))
+    hold_both_at_the_new_id(monkeypatch, export_runs)
 
 
 def test_the_dashboard_answers_the_same_export_again_while_it_is_current(world):

@@ -10,46 +10,30 @@ Asking cannot starve the workers: the same export asked again (unit, period, ver
 format, copy) is answered with the one already queued or running, or with the file
 already built while it is still current (`basis`); a unique partial index makes two
 identical requests at once one job. A requester (dashboard user or API key) has at most
-REPORT_EXPORTS_PER_REQUESTER exports queued or running; one more is `TooManyExports`.
+REPORT_EXPORTS_PER_REQUESTER exports queued or running; one more is `TooManyQueued`
+(the rules every background file shares: `background_files.ask`).
 """
 from __future__ import annotations
 
-import logging
 import secrets
 import tempfile
 
 from flask import current_app
-from redis.exceptions import RedisError
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from ... import background_files, clock
-# The poll, download and sweep rules are the ones every background file shares; callers
-# reach them here too (`export_runs.settle`, `.file_of`, `.expired`, `.export_dir`).
-from ...background_files import QueueUnavailable, expired, export_dir, file_of, settle  # noqa: F401
-from ...background_files import finish as _finish
+# The asking, poll, download and sweep rules are the ones every background file shares;
+# callers reach them here too (`export_runs.settle`, `.file_of`, `.expired`, `.export_dir`).
+from ...background_files import QueueUnavailable, TooManyQueued, expired, export_dir, file_of, settle  # noqa: F401
 from ...extensions import db
 from ...jobs import BUILD_REPORT_EXPORT, enqueue
-from ...models import IntegrationClient, PosterSheet, ReportExport, ReportVersion, Unit, User
-from ...models.report_exports import ACTIVE_STATUSES
-from ...redis_breaker import RedisSkipped
+from ...models import PosterSheet, ReportExport, ReportVersion, Unit
 from ...summaries.read import generation
-from ...transactions import transaction
 from ...units.tree import subtree_ids
 from . import exports, responses
 from ..audience import INTERNAL, copy_of, served_copy
 from ..filing import filings_stamp, latest
 from ..periods import ReportingPeriod, parse_period
-
-log = logging.getLogger(__name__)
-
-
-class TooManyExports(Exception):
-    """The requester already has REPORT_EXPORTS_PER_REQUESTER exports queued or running."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"{limit} exports already queued or running")
-        self.limit = limit
 
 
 def is_large(fmt: str, unit: Unit, period: ReportingPeriod, audience: str) -> bool:
@@ -73,35 +57,28 @@ def build_now(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str
 def request_export(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, *,
                    audience: str, user_id: int | None = None, client_id: int | None = None) -> ReportExport:
     """The export of these fields (the copy is the one `audience` reads, `internal` on the
-    row): the one already queued or running, or built and still
-    current, else a new one, queued. LookupError for a version that does not exist;
-    TooManyExports past the requester's limit; QueueUnavailable when Redis does not take it."""
+    row): the one already queued or running, or built and still current, else a new one,
+    queued (`background_files.ask`). LookupError for a version that does not exist;
+    TooManyQueued past the requester's REPORT_EXPORTS_PER_REQUESTER; QueueUnavailable
+    when Redis does not take it."""
     if fmt not in exports.FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     internal = audience == INTERNAL
     key = request_key(unit, period, version, fmt, internal)
     basis = basis_of(unit, period, version)
-    for _attempt in range(2):
-        found = _reusable(key, basis)
-        if found is not None:
-            return found
-        _settle_requester(user_id, client_id)
-        row = ReportExport(id=secrets.token_hex(16), unit_id=unit.id, period=period.label, version=version,
-                           format=fmt, internal=internal, status="queued", progress=0, requested_by_user_id=user_id,
-                           requested_by_client_id=client_id, created_at=clock.now(), updated_at=clock.now(),
-                           request_key=key, basis=basis)
-        if _claim(row, user_id, client_id):
-            break
-    else:  # claimed by another request twice, and gone both times: unlikely, but never a 500
-        raise QueueUnavailable
-    try:
-        enqueue(BUILD_REPORT_EXPORT, row.id, job_id=row.id, retries=1,
+
+    def new_row() -> ReportExport:
+        return ReportExport(id=secrets.token_hex(16), unit_id=unit.id, period=period.label, version=version,
+                            format=fmt, internal=internal, status="queued", progress=0, requested_by_user_id=user_id,
+                            requested_by_client_id=client_id, created_at=clock.now(), updated_at=clock.now(),
+                            request_key=key, basis=basis)
+
+    def queue_job(export_id: str) -> None:
+        enqueue(BUILD_REPORT_EXPORT, export_id, job_id=export_id, retries=1,
                 timeout=int(current_app.config["REPORT_EXPORT_TIMEOUT_SECONDS"]))
-    except (RedisError, RedisSkipped) as exc:
-        log.warning("report export %s not queued, Redis unavailable: %s", row.id, exc)
-        _finish(row, "failed", error="the job queue (Redis) did not answer; nothing was built, ask again later")
-        raise QueueUnavailable from None
-    return row
+
+    return background_files.ask(ReportExport, key, basis, new_row, queue_job,
+                                limit=int(current_app.config["REPORT_EXPORTS_PER_REQUESTER"]))
 
 
 def request_key(unit: Unit, period: ReportingPeriod, version: int | None, fmt: str, internal: bool) -> str:
@@ -132,73 +109,6 @@ def basis_of(unit: Unit, period: ReportingPeriod, version: int | None) -> str | 
     # A compiled draft changes when a child submits or is reviewed, which bumps no generation.
     stamp = filings_stamp(unit, period)
     return f"live:{folded}:{clock.local_today().isoformat()}" + (f":filed:{stamp}" if stamp else "")
-
-
-def _reusable(key: str, basis: str | None) -> ReportExport | None:
-    """The export queued or running for this key (unless its job was lost), or the newest
-    built file of it whose basis is still the current one and whose link is still valid."""
-    active = db.session.scalar(select(ReportExport).where(ReportExport.request_key == key,
-                                                          ReportExport.status.in_(ACTIVE_STATUSES)))
-    if active is not None and settle(active).status in ACTIVE_STATUSES:
-        return active
-    if basis is None:
-        return None
-    built = db.session.scalar(
-        select(ReportExport).where(ReportExport.request_key == key, ReportExport.status == "done",
-                                   ReportExport.basis == basis, ReportExport.expires_at > clock.now(),
-                                   ReportExport.path.is_not(None))
-        .order_by(ReportExport.finished_at.desc()).limit(1))
-    return built if built is not None and file_of(built) is not None else None
-
-
-def _requested_by(user_id: int | None, client_id: int | None):
-    if user_id is not None:
-        return ReportExport.requested_by_user_id == user_id
-    if client_id is not None:
-        return ReportExport.requested_by_client_id == client_id
-    return None
-
-
-def _settle_requester(user_id: int | None, client_id: int | None) -> None:
-    """Before counting: the requester's exports whose job was lost are failed, so a Redis
-    restart does not hold a user at the limit until they poll each one."""
-    mine = _requested_by(user_id, client_id)
-    if mine is None:
-        return
-    for row in db.session.scalars(select(ReportExport).where(mine, ReportExport.status.in_(ACTIVE_STATUSES))).all():
-        settle(row)
-
-
-def _claim(row: ReportExport, user_id: int | None, client_id: int | None) -> bool:
-    """Record the export as queued; False when an identical one was claimed meanwhile.
-
-    The requester's row is locked first (FOR UPDATE on PostgreSQL; SQLite has one writer,
-    and the INSERT below takes it), so that the count after the INSERT sees every export
-    of the requester committed before: two requests at once cannot both take the last place.
-    """
-    mine = _requested_by(user_id, client_id)
-    limit = int(current_app.config["REPORT_EXPORTS_PER_REQUESTER"])
-    try:
-        with transaction():
-            if user_id is not None:
-                db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-            elif client_id is not None:
-                db.session.execute(select(IntegrationClient.id).where(IntegrationClient.id == client_id)
-                                   .with_for_update())
-            db.session.add(row)
-            db.session.flush()  # the unique partial index refuses a second active export of the key
-            if mine is not None:
-                running = db.session.scalar(select(func.count()).select_from(ReportExport).where(
-                    mine, ReportExport.status.in_(ACTIVE_STATUSES)))
-                if running > limit:
-                    raise TooManyExports(limit)
-    except IntegrityError:
-        claimed_meanwhile = db.session.scalar(select(ReportExport.id).where(
-            ReportExport.request_key == row.request_key, ReportExport.status.in_(ACTIVE_STATUSES)))
-        if claimed_meanwhile is None:
-            raise
-        return False
-    return True
 
 
 def build(export_id: str) -> str:
