@@ -1,7 +1,8 @@
 """The report of a unit whose children file reports (the province over its communes):
 compiled from the children's accepted snapshots, never from live records.
 
-Which units: every unit with child units (`units.tree.child_units`), a province and,
+Which units: every unit with child units (`units.tree.child_units`; those that file are the
+ones still standing at the period's end, `succession.children_standing_through`), a province and,
 in a tree that still has them, a district; a unit without (a commune) files a live
 report (`document.py`). The choice is made in one place, `filing.report_now`, for
 drafts and submissions alike.
@@ -32,7 +33,8 @@ from flask import current_app
 
 from .. import clock
 from ..models import Unit
-from ..units.tree import child_units, subtrees
+from ..units.succession import children_standing_through
+from ..units.tree import subtrees
 from . import tthc
 from .compilation import compile_snapshots, tally_of
 from .document import FORMAT, OWN, complaint_figures, method, ranked_children
@@ -55,9 +57,9 @@ COMPILED = {
     "tthc_results": ("Biểu II.06a, every column: the unit's row, one row per compiled child (its snapshot's own), "
                      "per procedure and per field; a snapshot filed before dossiers carried a field counts whole "
                      "under Khác"),
-    "own_records": ("dossiers registered and ratings given at this unit itself, outside every child (its own "
-                    "desk), are read live and counted in every sum, and shown as tthc_results.own: no child's report "
-                    "holds them"),
+    "own_records": ("dossiers registered and ratings given at this unit itself, outside every filing child (its "
+                    "own desk, and a child split away by the period's end, which files no more), are read live and "
+                    "counted in every sum, and shown as tthc_results.own: no child's report holds them"),
     "which_units": "a unit with child units files a compiled report; a unit without (a commune) files a live one",
     "reproducible": ("rebuilt from the same snapshots the figures are the same; a child accepted later changes "
                      "the draft, never a submitted version"),
@@ -106,8 +108,9 @@ def compiled_method(unit: Unit, own_ids: list[int], period: ReportingPeriod) -> 
 def own_desk(unit: Unit, period: ReportingPeriod) -> tuple[list[int], dict]:
     """The unit's own desk, read live, in the shape of a snapshot (`compile_snapshots`
     sums it): the units of its subtree under none of its children (itself, and what was
-    merged into it), their dossiers, complaint cases and ratings."""
-    children = child_units(unit)
+    merged into it, and children split away by the period's end), their dossiers, complaint
+    cases and ratings."""
+    children = children_standing_through(unit, period.date_to)
     groups = subtrees(unit, children)
     own_ids = sorted(groups[unit.id] - set().union(*(groups[child.id] for child in children)))
     tallies = tthc.tally_dossiers(own_ids, period, {unit_id: [OWN] for unit_id in own_ids})

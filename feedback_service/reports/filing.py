@@ -33,7 +33,8 @@ from ..models import ReportVersion, Unit, User
 from ..people.permissions import may_review_report, may_submit_report
 from ..summaries.read import cached
 from ..transactions import transaction
-from ..units.tree import child_units, tier
+from ..units.succession import children_standing_through
+from ..units.tree import tier
 from . import integrity
 from .compiled import compiled_report
 from .document import build_report
@@ -143,10 +144,11 @@ class ChildFiling:
 
 
 def child_filings(unit: Unit, period: ReportingPeriod, today: date | None = None) -> list[ChildFiling]:
-    """Every direct child's filing (`units.tree.child_units`), in code order."""
+    """Every filing child's filing (`succession.children_standing_through` the period's last
+    day), in code order."""
     today = today or clock.local_today()
     filings = []
-    for child in child_units(unit):
+    for child in children_standing_through(unit, period.date_to):
         state = standing(child, period, today)
         held = state.version is not None and state.status in ("submitted", "accepted")
         filings.append(ChildFiling(child, state, snapshot_of(state.version) if held else None))
@@ -156,7 +158,7 @@ def child_filings(unit: Unit, period: ReportingPeriod, today: date | None = None
 def filings_stamp(unit: Unit, period: ReportingPeriod) -> str | None:
     """A short text that changes whenever a child submits or is reviewed: what a compiled
     draft rests on beside the day. None for a unit without children."""
-    children = [child.id for child in child_units(unit)]
+    children = [child.id for child in children_standing_through(unit, period.date_to)]
     if not children:
         return None
     rows = db.session.execute(

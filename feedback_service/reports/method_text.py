@@ -258,6 +258,14 @@ COMPILED_WORDINGS: dict[str, tuple[Wording, ...]] = {
            "của đơn vị đó), theo thủ tục và theo lĩnh vực; báo cáo nộp trước khi hồ sơ có lĩnh vực được tính cả "
            "vào dòng “Khác”.")),),
     "own_records": (Wording(
+        "dossiers registered and ratings given at this unit itself, outside every filing child (its own desk, and "
+        "a child split away by the period's end, which files no more), are read live and counted in every sum, and "
+        "shown as tthc_results.own: no child's report holds them",
+        _l("Hồ sơ tiếp nhận và ý kiến đánh giá tại chính đơn vị (ngoài mọi đơn vị trực thuộc còn nộp báo cáo, ví dụ "
+           "Trung tâm Phục vụ hành chính công của tỉnh, và đơn vị trực thuộc đã chia tách trước khi hết kỳ, không "
+           "còn nộp báo cáo) được tính theo số liệu hiện có, cộng vào mọi tổng và ghi ở dòng “Tại chính đơn vị”: "
+           "không báo cáo nào của đơn vị trực thuộc có các số liệu này.")),
+        Wording(
         "dossiers registered and ratings given at this unit itself, outside every child (its own desk), are read "
         "live and counted in every sum, and shown as tthc_results.own: no child's report holds them",
         _l("Hồ sơ tiếp nhận và ý kiến đánh giá tại chính đơn vị (ngoài mọi đơn vị trực thuộc, ví dụ Trung tâm "

@@ -261,8 +261,9 @@ def _counter_row(row: CsvRow, steps: dict[int, _Step], named: dict[int, tuple[in
     counter = db.session.get(Counter, counter_id)
     if counter is None:
         return f"no counter {counter_id}", None
-    recorded = db.session.scalar(select(CounterMove).where(CounterMove.counter_id == counter_id)
-                                 .order_by(CounterMove.id.desc()).limit(1))
+    # A move already recorded out of one of the plan's old units: this is the plan run again.
+    recorded = db.session.scalar(select(CounterMove).where(
+        CounterMove.counter_id == counter_id, CounterMove.from_unit_id.in_(list(steps))).limit(1))
     step = steps.get(recorded.from_unit_id if recorded else counter.unit_id)
     if step is None:
         return f"counter {counter_id} ({counter.code}) is not a counter of an old unit in the plan", None

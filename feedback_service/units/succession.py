@@ -29,7 +29,7 @@ from .. import clock
 from ..audit import audit
 from ..extensions import db
 from ..models import Counter, CounterMove, Officer, Unit, UnitSuccession
-from .tree import MergerRefused, record_merger
+from .tree import MergerRefused, child_units, record_merger
 
 log = logging.getLogger(__name__)
 
@@ -218,3 +218,14 @@ def joined_on(counter_ids: list[int]) -> dict[int, date]:
     for counter_id, day in rows:
         joined[counter_id] = max(day, joined.get(counter_id, day))
     return joined
+
+
+def children_standing_through(unit: Unit, last_day: date) -> list[Unit]:
+    """The unit's direct children (`tree.child_units`) still standing on `last_day`: those that
+    file a report for a period ending then. A child split away on or before that day files
+    nothing more; what it holds for the period is read live by the unit above, with its own desk."""
+    children = child_units(unit)
+    retired = set(db.session.scalars(select(UnitSuccession.old_unit_id).where(
+        UnitSuccession.old_unit_id.in_([child.id for child in children]),
+        UnitSuccession.effective_date <= last_day)))
+    return [child for child in children if child.id not in retired]

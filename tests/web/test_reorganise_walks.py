@@ -20,7 +20,7 @@ from feedback_service.models import Unit, WebhookDelivery
 from feedback_service.people.api_clients import client_for_key, in_scope
 from feedback_service.ratings.tokens import counter_token
 from feedback_service.reports.document import build_report
-from feedback_service.reports.filing import child_filings
+from feedback_service.reports.filing import child_filings, report_now
 from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.read import unit_summary
 from feedback_service.units.tree import child_units
@@ -97,7 +97,14 @@ def test_reports(scene):
     period = parse_period(PERIOD)
     assert build_report(db.session.get(Unit, scene.part_a.id), period)["satisfaction"]["responses"] == 10
     assert build_report(db.session.get(Unit, scene.successor.id), period)["satisfaction"]["responses"] == 16
-    assert [f.unit.code for f in child_filings(scene.province, period)] == ["01273", "01279", "01300", "01301"]
+    # W split away within March files nothing for it: the province reads its part live, with its own desk.
+    assert [f.unit.code for f in child_filings(scene.province, period)] == ["01273", "01279", "01301"]
+    assert [f.unit.code for f in child_filings(scene.province, parse_period("2026-02"))] == [
+        "01273", "01279", "01300", "01301"]
+    province = report_now(db.session.get(Unit, scene.province.id), period)
+    assert province["basis"] == "compiled" and "01300" not in {m["code"] for m in province["missing"]}
+    assert province["tthc_results"]["own"]["received"]["total"] == 1  # W's dossier, read live
+    assert province["satisfaction"]["responses"] == 7  # W's ratings: no other child has filed
 
 
 def test_ranking(scene, client):
