@@ -38,6 +38,7 @@ def _state():
             db.session.query(AuditEntry).count())
 
 
+@pytest.mark.postgres_too
 def test_a_merger_and_a_split_take_effect_with_their_history(scene, runner, client):
     before = {u.code: _own(u)["responses"] for u in (scene.merged, scene.split, scene.successor, scene.part_a)}
     output = record(runner, scene).output
@@ -88,6 +89,7 @@ def test_ratings_before_the_date_stay_and_after_it_follow_the_counter(scene, run
     assert not {(c, late, u) for c, late, u in given if late and u in (scene.split.id, scene.merged.id)}
 
 
+@pytest.mark.postgres_too
 def test_running_it_twice_changes_nothing_twice(scene, runner):
     record(runner, scene)
     state = _state()
@@ -143,6 +145,7 @@ def test_a_recorded_reorganisation_is_not_rewritten(scene, runner, tmp_path):
     assert _state() == state
 
 
+@pytest.mark.postgres_too
 def test_a_plan_recorded_ahead_takes_effect_on_its_date(scene, runner, client, tmp_path):
     plan = write(tmp_path / "ahead.csv", PLAN_AHEAD)
     with clock.running_from(RECORDED):

@@ -25,6 +25,9 @@ from feedback_service.reports.periods import parse_period
 from feedback_service.summaries.read import unit_summary
 from feedback_service.units.tree import child_units
 
+# Every walk on SQLite and on a real PostgreSQL.
+pytestmark = pytest.mark.postgres_too
+
 LATER = RECORDED + timedelta(days=2)
 PERIOD = "2026-03"
 
