@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 import reorganise_scene
-from dashboard_helpers import PASSWORD, make_user
+from browser_pages import logged_in_page
+from dashboard_helpers import make_user
 from live_server import served
 from playwright.sync_api import Browser
 
@@ -40,19 +41,11 @@ def reorganised_site(make_app, tmp_path) -> Iterator[str]:
 ])
 def test_history_pages_fit_the_window(browser: Browser, reorganised_site, artifacts, path, shown):
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
-        context.route(lambda url: not url.startswith(reorganised_site) and not url.startswith(("data:", "about:")),
-                      lambda route: route.abort("blockedbyclient"))
-        page = context.new_page()
-        page.goto(f"{reorganised_site}/login")
-        page.get_by_label("Tên đăng nhập").fill("so-noi-vu")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url("**/dashboard/units/**")
+        page = logged_in_page(browser, reorganised_site, "so-noi-vu", width)
         page.goto(reorganised_site + path)
         assert page.locator(shown).first.is_visible()
         name = path.strip("/").split("?")[0].replace("/", "-")
         page.screenshot(path=str(artifacts / f"{name}-{width}px.png"), full_page=True)
         width_seen = page.evaluate("() => ({document: document.documentElement.scrollWidth, viewport: window.innerWidth})")
         assert width_seen["document"] <= width_seen["viewport"], (path, width, width_seen)
-        context.close()
+        page.context.close()

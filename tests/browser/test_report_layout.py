@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import factories
 import pytest
-from dashboard_helpers import PASSWORD, make_user
+from browser_pages import logged_in_page
+from dashboard_helpers import make_user
 from live_server import served
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
@@ -28,7 +29,6 @@ from feedback_service.reports.periods import parse_period
 pytestmark = pytest.mark.timeout(120)
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-ACTION_TIMEOUT_MS = 5_000
 WIDTHS = (1280, 360)
 # (field code, field name, procedure code, procedure name): long names, as the catalogue has them.
 PROCEDURES = (
@@ -79,17 +79,7 @@ def report_site(make_app) -> Iterator[tuple]:
 
 
 def _page(browser: Browser, base: str, width: int) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    context.route(lambda url: not url.startswith(base) and not url.startswith(("data:", "about:")),
-                  lambda route: route.abort("blockedbyclient"))
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Tên đăng nhập").fill("so-noi-vu")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/dashboard/units/**")
-    return page
+    return logged_in_page(browser, base, "so-noi-vu", width)
 
 
 def _overflow(page: Page) -> dict:
