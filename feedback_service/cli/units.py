@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Unit
@@ -80,7 +81,10 @@ def register(app: Flask) -> None:
         try:
             outcome = reorganise(file, counters_file, all_counters_to, actor="cli")
         except ImportRefused as exc:
-            raise Refused(str(exc)) from None
+            raise Refused(f"nothing recorded: {exc}") from None
+        except IntegrityError:
+            # The unique pairs stop a second run at the same moment from recording anything twice.
+            raise Refused("another reorganisation was recorded at the same moment: nothing recorded; run again") from None
         if outcome.problems:
             for problem in outcome.problems:
                 click.echo(str(problem), err=True)

@@ -33,6 +33,8 @@ PLAN_COLUMNS = ("effective_date", "old_code", "new_code")
 COUNTER_COLUMNS = ("counter_id", "new_code")
 _CODE_MAX = 16
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# The days the service can hold figures for (the API's own bounds).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ def reorganise(plan_file: Path | str, counters_file: Path | str | None = None,
     Raises `ImportRefused` for a file that cannot be read as a whole."""
     outcome = Outcome()
     steps = _read_plan(Path(plan_file), outcome.problems)
+    if not steps and not outcome.problems:
+        outcome.problems.append(Problem(str(plan_file), None, "no reorganisation in the file: expected rows "
+                                                            "effective_date,old_code,new_code under the header"))
     if not outcome.problems:
         _check_against_records(steps, str(plan_file), outcome.problems)
     moves: list[CounterMove] = []
@@ -147,8 +152,11 @@ def _row_problem(row: CsvRow, units: dict[str, Unit], seen: dict[tuple[str, str]
     reason = check_fields(values, PLAN_COLUMNS, {"old_code": _CODE_MAX, "new_code": _CODE_MAX})
     if reason:
         return reason
-    if parse_day(values["effective_date"]) is None:
+    day = parse_day(values["effective_date"])
+    if day is None:
         return f"effective_date {values['effective_date']!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)"
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return f"effective_date {day.isoformat()} is outside {FIRST_DAY.isoformat()}…{LAST_DAY.isoformat()}"
     for column in ("old_code", "new_code"):
         if values[column] not in units:
             return unknown_unit(values[column])
@@ -213,8 +221,10 @@ def _plan_counters(steps: dict[int, _Step], counters_file: Path | str | None, al
         if step.recorded:
             continue
         unnamed = []
+        # Its active counters, and any retired one the counters file names.
         for counter in db.session.scalars(select(Counter).where(
-                Counter.unit_id == step.old.id, Counter.active.is_(True)).order_by(Counter.id)):
+                Counter.unit_id == step.old.id, Counter.active.is_(True) | Counter.id.in_(list(named) or [0]))
+                .order_by(Counter.id)):
             if counter.id in named:
                 target = named[counter.id][1]
             elif all_counters_to in step.new:

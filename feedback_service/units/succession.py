@@ -66,7 +66,10 @@ def apply_due(actor: str, today: date | None = None) -> Applied:
     today = today or clock.local_today()
     due = list(db.session.scalars(
         select(UnitSuccession).where(UnitSuccession.applied_at.is_(None), UnitSuccession.effective_date <= today)
-        .order_by(UnitSuccession.effective_date, UnitSuccession.old_unit_id, UnitSuccession.id)))
+        .order_by(UnitSuccession.effective_date, UnitSuccession.old_unit_id, UnitSuccession.id)
+        # The command and the scheduler may meet here: on PostgreSQL the second waits, then finds
+        # the rows applied and skips them (SQLite lets one writer through at a time anyway).
+        .with_for_update()))
     by_old: dict[int, list[UnitSuccession]] = {}
     for row in due:
         by_old.setdefault(row.old_unit_id, []).append(row)

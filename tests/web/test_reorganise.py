@@ -119,6 +119,10 @@ def test_running_it_twice_changes_nothing_twice(scene, runner):
      "counter_id,new_code\n{x},01279\n", "counters.csv:2: counter {x} (Q1) is not a counter of an old unit"),
     ("effective_date,old_code,new_code\n2026-03-10,01290,01273\n2026-03-10,01273,01279\n", None,
      "plan.csv:2: 01273 is an old unit on line 3 and a new one here"),
+    ("effective_date,old_code,new_code\n\n", None, "plan.csv: no reorganisation in the file"),
+    ("effective_date,old_code,new_code\n1999-12-31,01290,01273\n", None,
+     "plan.csv:2: effective_date 1999-12-31 is outside 2000-01-01"),
+    ("effective_date;old_code;new_code\n2026-03-10;01290;01273\n", None, "the fields are separated by ';'"),
 ])
 def test_every_problem_has_its_line_and_nothing_changes(scene, runner, tmp_path, plan, counters, expected):
     ids = {"w1": scene.w1.id, "w2": scene.w2.id, "x": scene.x_desk.id}
@@ -206,3 +210,15 @@ def test_a_dossier_received_after_the_date_must_name_a_new_unit(scene, runner, c
         # A dossier it received before the date is still its own: e-systems send their backlog late.
         assert send("H04.13-260309-0001", "01300", "2026-03-09T08:00:00+07:00").status_code == 201
         assert send("H04.13-260311-0002", "01279", "2026-03-11T08:00:00+07:00").status_code == 201
+
+
+def test_a_retired_counter_named_in_the_counters_file_moves_too(scene, runner, tmp_path):
+    scene.w2.active = False
+    db.session.commit()
+    counters = write(tmp_path / "retired.csv", f"counter_id,new_code\n{scene.w1.id},01279\n{scene.w2.id},01301\n")
+    with clock.running_from(RECORDED):
+        result = runner.invoke(args=["units", "reorganise", str(scene.plan), "--counters", str(counters)])
+    assert result.exit_code == 0, result.output
+    assert "counter moves: 3 recorded" in result.output  # X's Q1, W1 and the retired W2
+    scene.reload()
+    assert scene.w2.unit_id == scene.part_b.id
