@@ -103,3 +103,13 @@ def test_dashboard_scope_follows_the_successor(merged, app, runner):
     log_in(district_chair, "chutich040")
     assert successor_chair.get("/dashboard/units/01290").status_code == 200
     assert district_chair.get("/dashboard/units/01290").status_code == 404
+
+
+def test_the_merged_units_page_says_where_it_went_without_a_date(merged, app, runner):
+    make_user(runner, "chutich01273", "unit_manager", "01273")
+    chair = app.test_client()
+    log_in(chair, "chutich01273")
+    page = chair.get("/dashboard/units/01290").get_data(as_text=True)
+    assert "Đơn vị đã sáp nhập vào Phường Thục Phán." in page
+    successor = chair.get("/dashboard/units/01273").get_data(as_text=True)
+    assert 'data-history="01290" data-relation="merged"' in successor
